@@ -1,0 +1,39 @@
+// Lint rules that carry the house style: strict typing, and a pure core
+// (src/cni, src/core) that cannot reach the kernel, the disk or processes.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const sideEffectModules = [
+  'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:dgram', 'node:os',
+  'fs', 'fs/promises', 'child_process', 'net', 'dgram', 'os', 'koffi',
+];
+
+export default tseslint.config(
+  { ignores: ['build/**', 'dist/**', 'node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.json' } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/cni/**/*.ts', 'src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: sideEffectModules.map((name) => ({ name, message: 'src/cni and src/core are pure: side effects live in src/kernel, src/store or the edges.' })),
+        patterns: [{ group: ['**/kernel/**', '**/store/**'], message: 'the pure core must not import the kernel or store layers' }],
+      }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'the pure core takes its inputs as parameters' }],
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

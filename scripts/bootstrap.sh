@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Brings a fresh Debian 12 machine (as root) to the point where Podwire builds,
+# tests and demos. Idempotent and quick when everything is already there:
+# apt runs only for missing packages, npm ci only when the lockfile changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: nftables (nft CLI + libnftables.so.1 used in-process),
+# iproute2 (tests inspect with `ip`), the reference CNI plugins (our
+# behaviour and speed baseline), util-linux (nsenter, unshare).
+apt_packages=(nftables libnftables1 iproute2 containernetworking-plugins util-linux procps)
+missing=()
+for p in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: need root to install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm dependencies: reinstall only when package-lock.json changed.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.podwire-lock-hash
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "bootstrap: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# Build the bundled executables (dist/bin) and the compiled tests (build/).
+npm run --silent build
