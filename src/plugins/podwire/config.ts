@@ -1,0 +1,67 @@
+// The `podwire` plugin's own config, parsed and validated once before any
+// kernel call. Field names and defaults follow the reference `bridge` plugin
+// so a conflist can switch `type` between the two.
+import { configError } from '../../cni/errors.js';
+import type { NetConf } from '../../cni/netconf.js';
+
+export interface PodwireConf {
+  bridge: string;
+  isGateway: boolean;
+  isDefaultGateway: boolean;
+  forceAddress: boolean;
+  ipMasq: boolean;
+  /** Undefined: take the MTU of the interface holding the default route. */
+  mtu: number | undefined;
+  hairpinMode: boolean;
+  promiscMode: boolean;
+  /** 0 means untagged. */
+  vlan: number;
+  macspoofchk: boolean;
+  /** IPv6 DAD on the container side; off by default so addresses are usable when ADD returns. */
+  enableDad: boolean;
+  ipamType: string | undefined;
+}
+
+const IFNAME_RE = /^[^/:\s]{1,15}$/;
+
+function bool(raw: Record<string, unknown>, key: string, dflt = false): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw configError(key, 'must be true or false');
+  return v;
+}
+
+function int(raw: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw configError(key, 'must be an integer');
+  if (v < min || v > max) throw configError(key, `${v} is out of range ${min}-${max}`);
+  return v;
+}
+
+export function parsePodwireConf(conf: NetConf): PodwireConf {
+  const raw = conf.raw;
+  const bridge = raw.bridge ?? 'cni0';
+  if (typeof bridge !== 'string' || !IFNAME_RE.test(bridge)) throw configError('bridge', 'must be an interface name of 1-15 characters without "/", ":" or spaces');
+  const isDefaultGateway = bool(raw, 'isDefaultGateway');
+  const parsed: PodwireConf = {
+    bridge,
+    isDefaultGateway,
+    // As in the reference: a default gateway is necessarily a gateway.
+    isGateway: bool(raw, 'isGateway') || isDefaultGateway,
+    forceAddress: bool(raw, 'forceAddress'),
+    ipMasq: bool(raw, 'ipMasq'),
+    mtu: int(raw, 'mtu', 68, 65535),
+    hairpinMode: bool(raw, 'hairpinMode'),
+    promiscMode: bool(raw, 'promiscMode'),
+    vlan: int(raw, 'vlan', 0, 4094) ?? 0,
+    macspoofchk: bool(raw, 'macspoofchk'),
+    enableDad: bool(raw, 'enabledad'),
+    ipamType: conf.ipam?.type,
+  };
+  if (parsed.hairpinMode && parsed.promiscMode) {
+    throw configError('hairpinMode', 'cannot be combined with promiscMode (the bridge would see every frame twice)');
+  }
+  if (conf.ipam && (parsed.ipamType === undefined || parsed.ipamType === '')) throw configError('ipam.type', 'required when ipam is given');
+  return parsed;
+}

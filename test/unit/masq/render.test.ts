@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseMasqListing, renderMasqAdd, renderMasqDelete } from '../../../src/core/masq/render.js';
+import { attachmentTag, hostVethName } from '../../../src/core/masq/names.js';
+
+const golden = (name: string): string => readFileSync(new URL(`../../../../test/fixtures/nft/${name}`, import.meta.url), 'utf8');
+
+test('ADD renders the constant chain plus two elements per address (golden)', () => {
+  const tag = attachmentTag('ctr-1', 'eth0');
+  const script = renderMasqAdd([
+    { family: 4, address: '10.22.0.5', network: '10.22.0.0/24', tag },
+    { family: 6, address: 'fd00:22::5', network: 'fd00:22::/64', tag },
+  ]);
+  assert.equal(script, golden('masq-add.nft'));
+});
+
+test('the rule count does not depend on the number of pods', () => {
+  const entries = Array.from({ length: 500 }, (_, i) => ({ family: 4 as const, address: `10.22.${i >> 8}.${i & 255}`, network: '10.22.0.0/16', tag: `c${i}/eth0` }));
+  const rules = (s: string): number => s.split('\n').filter((l) => l.startsWith('add rule')).length;
+  assert.equal(rules(renderMasqAdd(entries)), rules(renderMasqAdd(entries.slice(0, 1))));
+});
+
+test('parses nft -j listing back into tagged elements, and deletes them', () => {
+  const listing = {
+    nftables: [
+      { metainfo: { version: '1.0.6' } },
+      { set: { family: 'inet', name: 'masq-src4', table: 'podwire', type: 'ipv4_addr', elem: [{ elem: { val: '10.22.0.5', comment: 'ctr-1/eth0' } }] } },
+      { set: { family: 'inet', name: 'local4', table: 'podwire', type: ['ipv4_addr', 'ipv4_addr'], flags: ['interval'], elem: [{ elem: { val: { concat: ['10.22.0.5', { prefix: { addr: '10.22.0.0', len: 24 } }] }, comment: 'ctr-1/eth0' } }] } },
+      { set: { family: 'inet', name: 'other', table: 'podwire', elem: [{ elem: { val: '1.2.3.4', comment: 'x' } }] } },
+    ],
+  };
+  const elements = parseMasqListing(listing);
+  assert.deepEqual(elements, [
+    { set: 'masq-src4', key: '10.22.0.5', tag: 'ctr-1/eth0' },
+    { set: 'local4', key: '10.22.0.5 . 10.22.0.0/24', tag: 'ctr-1/eth0' },
+  ]);
+  assert.equal(renderMasqDelete(elements), 'delete element inet podwire masq-src4 { 10.22.0.5 }\ndelete element inet podwire local4 { 10.22.0.5 . 10.22.0.0/24 }\n');
+});
+
+test('host veth names are stable, distinct and fit IFNAMSIZ', () => {
+  const a = hostVethName('ctr-1', 'eth0');
+  assert.equal(a, hostVethName('ctr-1', 'eth0'));
+  assert.notEqual(a, hostVethName('ctr-1', 'eth1'));
+  assert.notEqual(a, hostVethName('ctr-2', 'eth0'));
+  assert.match(a, /^pw[0-9a-f]{11}$/);
+});
