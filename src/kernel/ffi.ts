@@ -13,6 +13,9 @@ export type Koffi = typeof KoffiTypes;
 
 let koffi: Koffi | undefined;
 let libcLib: KoffiTypes.IKoffiLib | undefined;
+// Bound libc functions by C signature: binding parses the signature, so hot
+// paths (setns on every withNetns) bind once per process.
+const libcFunctions = new Map<string, unknown>();
 
 export function loadKoffi(): Koffi {
   if (koffi) return koffi;
@@ -31,6 +34,19 @@ export function loadKoffi(): Koffi {
 export function libc(): KoffiTypes.IKoffiLib {
   libcLib ??= loadKoffi().load('libc.so.6');
   return libcLib;
+}
+
+/**
+ * A libc function bound from its C declaration, e.g. 'int setns(int, int)',
+ * typed by the caller. Bound once per process and signature.
+ */
+export function libcFunction<F>(declaration: string): F {
+  let fn = libcFunctions.get(declaration);
+  if (fn === undefined) {
+    fn = libc().func(declaration);
+    libcFunctions.set(declaration, fn);
+  }
+  return fn as F;
 }
 
 /** errno of the last failed libc call on this thread. */

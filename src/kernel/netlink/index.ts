@@ -1,0 +1,10 @@
+// Public surface of the rtnetlink layer: the handle, its value types, and the
+// pure codec pieces other kernel modules (neigh, fdb, tc) will build on.
+export { NetlinkHandle, openNetlink, type RouteRequest } from './handle.js';
+export type { Link, LinkRef } from './links.js';
+export type { BridgeSpec, VethSpec } from './link-create.js';
+export type { Address, AddressFilter, AddressSpec } from './addresses.js';
+export type { RouteEntry, RouteFilter, RouteSpec } from './routes.js';
+export type { NetlinkRequest, NetlinkTransport } from './socket.js';
+export { NetlinkDecodeError } from './attrs.js';
+export { formatIp, formatMac, parseCidr, parseIp, parseMac, type IpFamily } from './ip-bytes.js';
