@@ -9,7 +9,20 @@ export function hostVethName(containerId: string, ifname: string): string {
   return `pw${createHash('sha256').update(`${containerId}/${ifname}`).digest('hex').slice(0, 11)}`;
 }
 
-/** The tag recorded on every nft element of an attachment, for DEL and GC. */
-export function attachmentTag(containerId: string, ifname: string): string {
-  return `${containerId}/${ifname}`;
+/**
+ * The tag recorded on every kernel object of an attachment (nft element
+ * comments, the host veth's ifalias), for DEL and GC. It names the network
+ * too: networks share the nft sets and may share a bridge, and GC of one
+ * network must not touch another's attachments.
+ */
+export function attachmentTag(network: string, containerId: string, ifname: string): string {
+  return `${network}/${containerId}/${ifname}`;
+}
+
+/** Inverse of attachmentTag; undefined for text that is not a tag. */
+export function parseAttachmentTag(tag: string): { network: string; containerId: string; ifname: string } | undefined {
+  const parts = tag.split('/');
+  if (parts.length !== 3 || parts.some((p) => p === '')) return undefined;
+  const [network = '', containerId = '', ifname = ''] = parts;
+  return { network, containerId, ifname };
 }

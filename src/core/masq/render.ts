@@ -25,9 +25,9 @@ export interface MasqEntry {
   tag: string;
 }
 
+/** An element to add: set name, key in nft script syntax, attachment tag. */
 export interface MasqElement {
   set: string;
-  /** The element key as nft prints it in a script: "10.1.0.5" or "10.1.0.5 . 10.1.0.0/24". */
   key: string;
   tag: string;
 }
@@ -65,38 +65,4 @@ export function masqElements(entry: MasqEntry): MasqElement[] {
 export function renderMasqAdd(entries: readonly MasqEntry[]): string {
   const lines = entries.flatMap(masqElements).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quote(e.tag)} }`);
   return renderMasqBase() + lines.map((l) => `${l}\n`).join('');
-}
-
-export function renderMasqDelete(elements: readonly MasqElement[]): string {
-  return elements.map((e) => `delete element inet ${MASQ_TABLE} ${e.set} { ${e.key} }\n`).join('');
-}
-
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function keyOf(val: unknown): string | undefined {
-  if (typeof val === 'string') return val;
-  if (isObj(val) && isObj(val.prefix)) return `${String(val.prefix.addr)}/${String(val.prefix.len)}`;
-  if (isObj(val) && Array.isArray(val.concat)) {
-    const parts = val.concat.map(keyOf);
-    return parts.every((p) => p !== undefined) ? parts.join(' . ') : undefined;
-  }
-  return undefined;
-}
-
-/** Elements of `nft -j list table inet podwire` (the four masquerade sets). */
-export function parseMasqListing(json: unknown): MasqElement[] {
-  if (!isObj(json) || !Array.isArray(json.nftables)) return [];
-  const out: MasqElement[] = [];
-  for (const item of json.nftables) {
-    if (!isObj(item) || !isObj(item.set)) continue;
-    const set = item.set;
-    if (set.table !== MASQ_TABLE || typeof set.name !== 'string' || !/^(masq-src|local)[46]$/.test(set.name)) continue;
-    for (const e of Array.isArray(set.elem) ? set.elem : []) {
-      const elem = isObj(e) && isObj(e.elem) ? e.elem : undefined;
-      const key = elem ? keyOf(elem.val) : undefined;
-      if (elem && key !== undefined && typeof elem.comment === 'string') out.push({ set: set.name, key, tag: elem.comment });
-    }
-  }
-  return out;
 }

@@ -16,7 +16,7 @@ import { withNetns, type NetnsFile } from '../netns.js';
 import { addAddress, listAddresses, removeAddress, type Address, type AddressFilter, type AddressSpec } from './addresses.js';
 import { createBridge, createVeth, setBridgePortHairpin, type BridgeSpec, type VethSpec } from './link-create.js';
 import {
-  findLink, getLink, listLinks, moveLinkToNetns, removeLink, renameLink, setLinkDown, setLinkMac, setLinkMaster,
+  findLink, getLink, listLinks, moveLinkToNetns, removeLink, renameLink, setLinkAlias, setLinkDown, setLinkPromisc, setLinkMac, setLinkMaster,
   setLinkMtu, setLinkUp, type Link, type LinkRef,
 } from './links.js';
 import { addRoute, ensureRoute, listRoutes, removeRoute, type RouteEntry, type RouteFilter, type RouteSpec } from './routes.js';
@@ -42,6 +42,8 @@ export class NetlinkHandle {
   setLinkUp(ref: LinkRef): void { setLinkUp(this.t, ref); }
   setLinkDown(ref: LinkRef): void { setLinkDown(this.t, ref); }
   setLinkMtu(ref: LinkRef, mtu: number): void { setLinkMtu(this.t, ref, mtu); }
+  setLinkAlias(ref: LinkRef, alias: string): void { setLinkAlias(this.t, ref, alias); }
+  setLinkPromisc(ref: LinkRef, on: boolean): void { setLinkPromisc(this.t, ref, on); }
   setLinkMac(ref: LinkRef, mac: string): void { setLinkMac(this.t, ref, mac); }
   setLinkMaster(ref: LinkRef, master: LinkRef | null): void { setLinkMaster(this.t, ref, master); }
   renameLink(ref: LinkRef, newName: string): void { renameLink(this.t, ref, newName); }

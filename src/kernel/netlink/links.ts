@@ -13,7 +13,7 @@
 import { Errno, KernelError } from '../kernel-error.js';
 import { AttrSet, AttrWriter, NetlinkDecodeError } from './attrs.js';
 import {
-  AF_UNSPEC, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_IFNAME, IFLA_INFO_KIND,
+  IFLA_IFALIAS, AF_UNSPEC, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_IFNAME, IFLA_INFO_KIND,
   IFLA_INFO_SLAVE_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MTU, IFLA_NET_NS_FD,
   IFLA_OPERSTATE, NLM_F_DUMP, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
 } from './constants.js';
@@ -48,6 +48,8 @@ export interface Link {
   linkIndex?: number;
   /** IFLA_LINK_NETNSID: this netns's id for the netns holding linkIndex. */
   linkNetnsId?: number;
+  /** IFLA_IFALIAS: free text; Podwire records the attachment owning a host veth here. */
+  alias?: string;
 }
 
 /** struct ifinfomsg: family, pad, type, index, flags, change. */
@@ -91,6 +93,8 @@ export function decodeLink(payload: Buffer): Link {
   if (parent !== undefined && parent !== 0 && parent !== index) link.linkIndex = parent;
   const nsid = attrs.s32(IFLA_LINK_NETNSID);
   if (nsid !== undefined && nsid >= 0) link.linkNetnsId = nsid;
+  const alias = attrs.str(IFLA_IFALIAS);
+  if (alias !== undefined && alias !== '') link.alias = alias;
   return link;
 }
 
@@ -142,8 +146,18 @@ export function setLinkUp(t: NetlinkTransport, ref: LinkRef): void {
   modify(t, 'link.up', ref, undefined, IFF_UP, IFF_UP);
 }
 
+/** IFF_PROMISC (0x100): the reference bridge plugin's promiscMode sets it on the bridge. */
+export function setLinkPromisc(t: NetlinkTransport, ref: LinkRef, on: boolean): void {
+  modify(t, 'link.promisc', ref, undefined, on ? 0x100 : 0, 0x100);
+}
+
 export function setLinkDown(t: NetlinkTransport, ref: LinkRef): void {
   modify(t, 'link.down', ref, undefined, 0, IFF_UP);
+}
+
+/** Sets IFLA_IFALIAS (max 255 bytes in the kernel). */
+export function setLinkAlias(t: NetlinkTransport, ref: LinkRef, alias: string): void {
+  modify(t, 'link.alias', ref, (w) => w.str(IFLA_IFALIAS, alias));
 }
 
 export function setLinkMtu(t: NetlinkTransport, ref: LinkRef, mtu: number): void {

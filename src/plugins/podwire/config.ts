@@ -1,7 +1,7 @@
 // The `podwire` plugin's own config, parsed and validated once before any
 // kernel call. Field names and defaults follow the reference `bridge` plugin
 // so a conflist can switch `type` between the two.
-import { configError } from '../../cni/errors.js';
+import { CniError, ErrorCode, configError } from '../../cni/errors.js';
 import type { NetConf } from '../../cni/netconf.js';
 
 export interface PodwireConf {
@@ -61,6 +61,10 @@ export function parsePodwireConf(conf: NetConf): PodwireConf {
   };
   if (parsed.hairpinMode && parsed.promiscMode) {
     throw configError('hairpinMode', 'cannot be combined with promiscMode (the bridge would see every frame twice)');
+  }
+  if (parsed.vlan !== 0) {
+    // Bridge VLAN filtering (IFLA_AF_SPEC/IFLA_BRIDGE_VLAN_INFO) is not implemented yet: say so rather than ignore it.
+    throw new CniError(ErrorCode.UnsupportedField, 'vlan: tagging pods on the bridge is not supported yet by podwire');
   }
   if (conf.ipam && (parsed.ipamType === undefined || parsed.ipamType === '')) throw configError('ipam.type', 'required when ipam is given');
   return parsed;

@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseMasqListing, renderMasqAdd, renderMasqDelete } from '../../../src/core/masq/render.js';
-import { attachmentTag, hostVethName } from '../../../src/core/masq/names.js';
+import { renderMasqAdd } from '../../../src/core/masq/render.js';
+import { parseTaggedElements, renderElementDeletes } from '../../../src/core/masq/listing.js';
+import { attachmentTag, hostVethName, parseAttachmentTag } from '../../../src/core/masq/names.js';
 
 const golden = (name: string): string => readFileSync(new URL(`../../../../test/fixtures/nft/${name}`, import.meta.url), 'utf8');
 
 test('ADD renders the constant chain plus two elements per address (golden)', () => {
-  const tag = attachmentTag('ctr-1', 'eth0');
+  const tag = attachmentTag('net1', 'ctr-1', 'eth0');
   const script = renderMasqAdd([
     { family: 4, address: '10.22.0.5', network: '10.22.0.0/24', tag },
     { family: 6, address: 'fd00:22::5', network: 'fd00:22::/64', tag },
@@ -21,21 +22,29 @@ test('the rule count does not depend on the number of pods', () => {
   assert.equal(rules(renderMasqAdd(entries)), rules(renderMasqAdd(entries.slice(0, 1))));
 });
 
-test('parses nft -j listing back into tagged elements, and deletes them', () => {
+test('parses nft -j listing back into tagged elements with deletable keys', () => {
   const listing = {
     nftables: [
       { metainfo: { version: '1.0.6' } },
-      { set: { family: 'inet', name: 'masq-src4', table: 'podwire', type: 'ipv4_addr', elem: [{ elem: { val: '10.22.0.5', comment: 'ctr-1/eth0' } }] } },
-      { set: { family: 'inet', name: 'local4', table: 'podwire', type: ['ipv4_addr', 'ipv4_addr'], flags: ['interval'], elem: [{ elem: { val: { concat: ['10.22.0.5', { prefix: { addr: '10.22.0.0', len: 24 } }] }, comment: 'ctr-1/eth0' } }] } },
-      { set: { family: 'inet', name: 'other', table: 'podwire', elem: [{ elem: { val: '1.2.3.4', comment: 'x' } }] } },
+      { set: { family: 'inet', name: 'masq-src4', table: 'podwire', type: 'ipv4_addr', elem: [{ elem: { val: '10.22.0.5', comment: 'net1/ctr-1/eth0' } }] } },
+      { set: { family: 'inet', name: 'local4', table: 'podwire', type: ['ipv4_addr', 'ipv4_addr'], flags: ['interval'], elem: [{ elem: { val: { concat: ['10.22.0.5', { prefix: { addr: '10.22.0.0', len: 24 } }] }, comment: 'net1/ctr-1/eth0' } }] } },
+      { set: { family: 'bridge', name: 'spoof-allowed', table: 'podwire', type: ['ifname', 'ether_addr'], elem: [{ elem: { val: { concat: ['pw123', '0a:58:0a:00:00:05'] }, comment: 'net1/ctr-1/eth0' } }] } },
+      { set: { family: 'inet', name: 'untagged', table: 'podwire', type: 'ipv4_addr', elem: ['1.2.3.4'] } },
     ],
   };
-  const elements = parseMasqListing(listing);
-  assert.deepEqual(elements, [
-    { set: 'masq-src4', key: '10.22.0.5', tag: 'ctr-1/eth0' },
-    { set: 'local4', key: '10.22.0.5 . 10.22.0.0/24', tag: 'ctr-1/eth0' },
-  ]);
-  assert.equal(renderMasqDelete(elements), 'delete element inet podwire masq-src4 { 10.22.0.5 }\ndelete element inet podwire local4 { 10.22.0.5 . 10.22.0.0/24 }\n');
+  const elements = parseTaggedElements(listing);
+  assert.deepEqual(elements.map((e) => e.key), ['10.22.0.5', '10.22.0.5 . 10.22.0.0/24', '"pw123" . 0a:58:0a:00:00:05']);
+  assert.equal(renderElementDeletes(elements), [
+    'delete element inet podwire masq-src4 { 10.22.0.5 }',
+    'delete element inet podwire local4 { 10.22.0.5 . 10.22.0.0/24 }',
+    'delete element bridge podwire spoof-allowed { "pw123" . 0a:58:0a:00:00:05 }',
+    '',
+  ].join('\n'));
+});
+
+test('attachment tags round-trip', () => {
+  assert.deepEqual(parseAttachmentTag(attachmentTag('net1', 'ctr-1', 'eth0')), { network: 'net1', containerId: 'ctr-1', ifname: 'eth0' });
+  assert.equal(parseAttachmentTag('garbage'), undefined);
 });
 
 test('host veth names are stable, distinct and fit IFNAMSIZ', () => {

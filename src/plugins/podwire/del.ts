@@ -1,0 +1,36 @@
+// DEL (spec: "Plugins should generally complete a DEL action without error
+// even if some resources are missing"). Everything is found by name or tag,
+// not by prevResult, so DEL works when the netns is gone, CNI_NETNS is
+// empty (ctr), or prevResult is missing (containerd's second DEL): the host
+// veth by its derived name (removing it removes the pod end too), nft
+// elements by their attachment tag, the lease by (containerID, ifname)
+// through IPAM. The reference leaves its masquerade chain behind when the
+// netns is gone; we remove the elements whatever the netns state.
+import type { CmdArgs } from '../../cni/skel.js';
+import { namesOf } from './attachment.js';
+import { parsePodwireConf } from './config.js';
+import type { PodwireDeps } from './deps.js';
+
+export async function del(cmd: CmdArgs, deps: PodwireDeps): Promise<void> {
+  const conf = parsePodwireConf(cmd.config);
+  const { hostVeth, tag } = namesOf(cmd);
+
+  const host = deps.openNetlink();
+  try {
+    host.removeLink(hostVeth);
+  } finally {
+    host.close();
+  }
+
+  const nft = deps.openNft();
+  try {
+    nft.removeTagged((t) => t === tag);
+  } finally {
+    nft.close();
+  }
+
+  // The lease goes last: the address must not be handed to a new pod while a
+  // veth or masquerade element of the old one may still exist. If a kernel
+  // step failed, the runtime retries DEL and every step above is idempotent.
+  if (conf.ipamType) await deps.ipam(conf.ipamType).del(cmd);
+}

@@ -1,0 +1,47 @@
+// The plugin's view of its nftables state in the host netns: apply a script
+// as one transaction, and remove every element whose attachment tag matches
+// (DEL, GC, ADD undo). Listing first, then deleting exactly what is there,
+// keeps DEL idempotent without `destroy element` (nft >= 1.0.8 only).
+import { NFT_OUTPUT_JSON, NftContext } from '../../kernel/nftables.js';
+import { parseTaggedElements, renderElementDeletes, type TaggedElement } from '../../core/masq/listing.js';
+import { MASQ_TABLE } from '../../core/masq/render.js';
+import { SPOOF_TABLE } from '../../core/masq/spoof.js';
+
+export interface NftState {
+  apply(script: string): void;
+  listTagged(): TaggedElement[];
+  /** Removes the tagged elements for which `match(tag)` holds; returns how many. */
+  removeTagged(match: (tag: string) => boolean): number;
+  close(): void;
+}
+
+const TABLES = [`inet ${MASQ_TABLE}`, `bridge ${SPOOF_TABLE}`];
+
+export function openNftState(): NftState {
+  let ctx: NftContext | undefined;
+  const context = (): NftContext => (ctx ??= new NftContext(NFT_OUTPUT_JSON));
+  const list = (): TaggedElement[] => TABLES.flatMap((table) => {
+    let out: string;
+    try {
+      out = context().run(`list table ${table}`);
+    } catch {
+      return []; // no such table: nothing of ours there
+    }
+    return parseTaggedElements(JSON.parse(out) as unknown);
+  });
+  return {
+    apply(script) {
+      context().run(script);
+    },
+    listTagged: list,
+    removeTagged(match) {
+      const doomed = list().filter((e) => match(e.tag));
+      if (doomed.length > 0) context().run(renderElementDeletes(doomed));
+      return doomed.length;
+    },
+    close() {
+      ctx?.close();
+      ctx = undefined;
+    },
+  };
+}
