@@ -5,10 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: nftables (nft CLI + libnftables.so.1 used in-process),
-# iproute2 (tests inspect with `ip`), the reference CNI plugins (our
-# behaviour and speed baseline), util-linux (nsenter, unshare).
-apt_packages=(nftables libnftables1 iproute2 containernetworking-plugins util-linux procps)
+# Debian packages:
+#  nftables, libnftables1      the nft CLI for tests; libnftables.so.1 used in-process by the plugins
+#  iproute2, iputils-ping      tests inspect with `ip -j` and ping between namespaces
+#  containernetworking-plugins the reference plugins: behaviour reference and benchmark baseline
+#  iptables                    the reference bridge's ipMasq needs it (the baseline, never ours)
+#  util-linux, procps          nsenter, unshare, pgrep
+#  podman containerd runc conmon catatonit busybox-static
+#                              real runtimes for the end-to-end tests (test/e2e, docs/e2e.md)
+apt_packages=(nftables libnftables1 iproute2 iputils-ping containernetworking-plugins iptables util-linux procps
+  podman containerd runc conmon catatonit busybox-static)
 missing=()
 for p in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
