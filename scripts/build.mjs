@@ -4,7 +4,7 @@
 // executables and loaded directly (src/kernel/ffi.ts), skipping koffi's
 // ~15 ms JS loader on every plugin start.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const outDir = 'dist/bin';
@@ -12,23 +12,36 @@ mkdirSync(outDir, { recursive: true });
 // dist/ sits inside a "type": "module" package: mark the bundles CommonJS.
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
 
+// Every output is written to a temporary name and renamed into place, so a
+// plugin started while a build runs sees the old file or the new one, never
+// a half-written one.
+function replaceFile(path, write) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  write(tmp);
+  renameSync(tmp, path);
+}
+
 const entries = readdirSync('src/bin').filter((f) => f.endsWith('.ts'));
-await Promise.all(entries.map((file) => build({
-  entryPoints: [join('src/bin', file)],
-  outfile: join(outDir, file.replace(/\.ts$/, '')),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: false,
-  sourcemap: false,
-  legalComments: 'none',
-  external: ['koffi'],
-  banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { 'import.meta.url': '__importMetaUrl' },
-  logLevel: 'warning',
-})));
-for (const file of entries) chmodSync(join(outDir, file.replace(/\.ts$/, '')), 0o755);
+await Promise.all(entries.map(async (file) => {
+  const result = await build({
+    entryPoints: [join('src/bin', file)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    external: ['koffi'],
+    banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__importMetaUrl' },
+    logLevel: 'warning',
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error(`esbuild produced nothing for ${file}`);
+  replaceFile(join(outDir, file.replace(/\.ts$/, '')), (tmp) => writeFileSync(tmp, out.contents, { mode: 0o755 }));
+}));
 
 const triplet = `${process.platform}_${process.arch}`;
-copyFileSync(`node_modules/koffi/build/koffi/${triplet}/koffi.node`, join(outDir, 'koffi.node'));
+replaceFile(join(outDir, 'koffi.node'), (tmp) => copyFileSync(`node_modules/koffi/build/koffi/${triplet}/koffi.node`, tmp));
