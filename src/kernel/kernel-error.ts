@@ -24,3 +24,14 @@ export const Errno = {
   EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EOPNOTSUPP: 95,
   EADDRNOTAVAIL: 99, ENETUNREACH: 101, ENOBUFS: 105,
 } as const;
+
+/**
+ * errno of a failed node:fs call. libuv reports it negated in `err.errno`;
+ * reading that avoids loading node:os for its name table on every plugin
+ * start. ENOTDIR counts as ENOENT: a path component is gone.
+ */
+export function errnoOfNodeError(err: unknown): number {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e?.code === 'ENOTDIR') return Errno.ENOENT;
+  return typeof e?.errno === 'number' && e.errno !== 0 ? Math.abs(e.errno) : Errno.EIO;
+}

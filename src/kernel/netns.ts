@@ -21,10 +21,9 @@
 // so DEL can treat it as already gone; a path that is not a netns is EINVAL.
 // Reference: setns(2), namespaces(7), proc(5) (/proc/thread-self).
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { ErrorCode } from '../cni/errors.js';
 import { lastErrno, libcFunction } from './ffi.js';
-import { Errno, KernelError } from './kernel-error.js';
+import { Errno, KernelError, errnoOfNodeError } from './kernel-error.js';
 
 const CLONE_NEWNET = 0x40000000;
 const THREAD_NETNS = '/proc/thread-self/ns/net';
@@ -36,13 +35,7 @@ export interface NetnsFile {
   close(): void;
 }
 
-/** errno of a failed node:fs call (ENOTDIR counts as missing: a path component is gone). */
-function errnoOf(err: unknown): number {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOTDIR') return Errno.ENOENT;
-  const n = code === undefined ? undefined : (osConstants.errno as Record<string, number | undefined>)[code];
-  return n ?? Errno.EIO;
-}
+
 
 /** Opens a netns file (/run/netns/x, /proc/<pid>/ns/net). Throws KernelError. */
 export function openNetns(path: string): NetnsFile {
@@ -51,7 +44,7 @@ export function openNetns(path: string): NetnsFile {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    const errno = errnoOf(err);
+    const errno = errnoOfNodeError(err);
     const cniCode = errno === Errno.ENOENT ? ErrorCode.NetnsNotFound : ErrorCode.KernelFailure;
     throw new KernelError('netns.open', errno, errno === Errno.ENOENT ? 'no such network namespace' : 'cannot open', path, cniCode);
   }
@@ -127,7 +120,7 @@ export function netnsIdentity(target: string | NetnsFile): { dev: number; ino: n
     return { dev: st.dev, ino: st.ino };
   } catch (err) {
     const path = typeof target === 'string' ? target : target.path;
-    const errno = errnoOf(err);
+    const errno = errnoOfNodeError(err);
     throw new KernelError('netns.stat', errno, 'cannot stat', path, errno === Errno.ENOENT ? ErrorCode.NetnsNotFound : ErrorCode.KernelFailure);
   }
 }

@@ -15,6 +15,8 @@ export const NFT_OUTPUT_JSON = 1 << 4;
 interface NftApi {
   ctxNew(flags: number): unknown;
   ctxFree(ctx: unknown): void;
+  /** nft_ctx_free on a koffi worker thread. */
+  ctxFreeAsync(ctx: unknown, done: (err: unknown) => void): void;
   runCmd(ctx: unknown, buf: string): number;
   bufferOutput(ctx: unknown): number;
   bufferError(ctx: unknown): number;
@@ -35,9 +37,11 @@ function loadApi(): NftApi {
     throw new KernelError('nft', 0, `libnftables.so.1 not found (install Debian package libnftables1): ${String(err)}`);
   }
   koffi.opaque('nft_ctx');
+  const ctxFree = lib.func('void nft_ctx_free(nft_ctx *ctx)');
   api = {
     ctxNew: lib.func('nft_ctx * nft_ctx_new(uint32_t flags)'),
-    ctxFree: lib.func('void nft_ctx_free(nft_ctx *ctx)'),
+    ctxFree,
+    ctxFreeAsync: (ctx, done) => { ctxFree.async(ctx, done); },
     runCmd: lib.func('int nft_run_cmd_from_buffer(nft_ctx *ctx, const char *buf)'),
     bufferOutput: lib.func('int nft_ctx_buffer_output(nft_ctx *ctx)'),
     bufferError: lib.func('int nft_ctx_buffer_error(nft_ctx *ctx)'),
@@ -77,5 +81,21 @@ export class NftContext {
   close(): void {
     if (this.ctx) loadApi().ctxFree(this.ctx);
     this.ctx = undefined;
+  }
+
+  /**
+   * Frees the context on a koffi worker thread. After a transaction that
+   * deleted objects, closing the nfnetlink socket waits for the kernel's
+   * deferred destruction (an RCU grace period, 5-25 ms here); off the main
+   * thread that wait overlaps with other blocking work, such as a link
+   * removal waiting for its own grace period.
+   */
+  closeAsync(): Promise<void> {
+    const ctx = this.ctx;
+    this.ctx = undefined;
+    if (!ctx) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      loadApi().ctxFreeAsync(ctx, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    });
   }
 }

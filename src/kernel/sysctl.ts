@@ -11,8 +11,7 @@
 // net/ are accepted, and no "..", so a config value cannot reach other files.
 // Reference: Documentation/networking/ip-sysctl.rst, proc_sys_net(5).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { Errno, KernelError } from './kernel-error.js';
+import { Errno, KernelError, errnoOfNodeError } from './kernel-error.js';
 
 /** /proc/sys path of a net.* sysctl key; KernelError EINVAL for anything outside net/. */
 export function sysctlPath(key: string): string {
@@ -26,7 +25,7 @@ export function sysctlPath(key: string): string {
 
 function fail(op: string, key: string, err: unknown): KernelError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const errno = (code && (osConstants.errno as Record<string, number | undefined>)[code]) || Errno.EIO;
+  const errno = errnoOfNodeError(err);
   const why = errno === Errno.ENOENT ? 'no such sysctl in this netns' : (code ?? 'failed');
   return new KernelError(op, errno, why, key);
 }

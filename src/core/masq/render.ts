@@ -1,16 +1,21 @@
 // Masquerade for pods, rendered as nft scripts (pure). Design:
 // one Podwire-owned table `inet podwire` with a constant chain whose rules
-// never grow with the number of pods; pods are set elements:
-//   masq-src4/6  pod addresses whose network has ipMasq
-//   local4/6     (pod address . its own subnet) pairs: traffic to the pod's
-//                own network is left alone, as the reference bridge does
-// Multicast is never masqueraded. Every element carries a comment
-// "<containerID>/<ifname>" so DEL and GC find an attachment's elements
-// without prevResult. The chain is flushed and refilled in the same
-// transaction that adds elements, so the rules stay exact and the change is
-// atomic. Alternatives rejected: a chain per pod (the reference's iptables
-// approach: rules grow with pods, and the chain leaks when DEL comes without
-// a netns), one rule per subnet (rules grow with networks).
+// never grow with the number of pods; pods and networks are set elements:
+//   masq-src4/6  addresses of pods whose network has ipMasq (tagged with the
+//                attachment "<network>/<containerID>/<ifname>")
+//   pod-nets4/6  the pod networks on this host (comment "network <name>"):
+//                traffic to any of them keeps its pod source address
+// Multicast is never masqueraded. Only the pod element is added and removed
+// per attachment; the network element is re-added idempotently. Choices:
+// - Pod to pod across Podwire networks on one host is not masqueraded (the
+//   reference bridge only exempts the pod's own subnet): pods keep their
+//   identity for NetworkPolicy, and the cluster network is one flat space.
+// - No concatenated (address . subnet) interval set: such pipapo sets make
+//   every element change wait an RCU grace period on socket close (~10 ms).
+// - Rules are written only when the chain is missing or outdated (chain.ts).
+// Alternatives rejected: a chain per pod (the reference's iptables approach:
+// rules grow with pods, and it leaks when DEL comes without a netns).
+import { renderRules, renderSkeleton, type ChainSpec } from './chain.js';
 
 export const MASQ_TABLE = 'podwire';
 export const MASQ_CHAIN = 'pod-masquerade';
@@ -34,35 +39,47 @@ export interface MasqElement {
 
 const quote = (s: string): string => `"${s.replace(/["\\]/g, '')}"`;
 
-/** Table, sets and the constant chain; idempotent, rules rewritten in place. */
-export function renderMasqBase(): string {
-  const t = `inet ${MASQ_TABLE}`;
-  return [
-    `add table ${t}`,
-    `add set ${t} masq-src4 { type ipv4_addr; }`,
-    `add set ${t} masq-src6 { type ipv6_addr; }`,
-    `add set ${t} local4 { type ipv4_addr . ipv4_addr; flags interval; }`,
-    `add set ${t} local6 { type ipv6_addr . ipv6_addr; flags interval; }`,
-    `add chain ${t} ${MASQ_CHAIN} { type nat hook postrouting priority srcnat; policy accept; }`,
-    `flush chain ${t} ${MASQ_CHAIN}`,
-    `add rule ${t} ${MASQ_CHAIN} ip saddr . ip daddr @local4 return`,
-    `add rule ${t} ${MASQ_CHAIN} ip6 saddr . ip6 daddr @local6 return`,
-    `add rule ${t} ${MASQ_CHAIN} ip daddr 224.0.0.0/4 return`,
-    `add rule ${t} ${MASQ_CHAIN} ip6 daddr ff00::/8 return`,
-    `add rule ${t} ${MASQ_CHAIN} ip saddr @masq-src4 masquerade`,
-    `add rule ${t} ${MASQ_CHAIN} ip6 saddr @masq-src6 masquerade`,
-  ].join('\n') + '\n';
+export const MASQ_CHAIN_SPEC: ChainSpec = {
+  family: 'inet',
+  table: MASQ_TABLE,
+  chain: MASQ_CHAIN,
+  sets: [
+    'masq-src4 { type ipv4_addr; }',
+    'masq-src6 { type ipv6_addr; }',
+    'pod-nets4 { type ipv4_addr; flags interval; }',
+    'pod-nets6 { type ipv6_addr; flags interval; }',
+  ],
+  hook: 'type nat hook postrouting priority srcnat; policy accept;',
+  rules: [
+    'ip daddr @pod-nets4 return',
+    'ip6 daddr @pod-nets6 return',
+    'ip daddr 224.0.0.0/4 return',
+    'ip6 daddr ff00::/8 return',
+    'ip saddr @masq-src4 masquerade',
+    'ip6 saddr @masq-src6 masquerade',
+  ],
+};
+
+/** The comment of a pod network's element: shared by its pods, so never an attachment tag. */
+export function networkComment(network: string): string {
+  return `network ${network}`;
 }
 
-export function masqElements(entry: MasqEntry): MasqElement[] {
+export function masqElements(entry: MasqEntry, networkName: string): MasqElement[] {
   return [
     { set: `masq-src${entry.family}`, key: entry.address, tag: entry.tag },
-    { set: `local${entry.family}`, key: `${entry.address} . ${entry.network}`, tag: entry.tag },
+    // Idempotent: re-adding an existing interval is a no-op for the kernel.
+    { set: `pod-nets${entry.family}`, key: entry.network, tag: networkComment(networkName) },
   ];
 }
 
-/** Base plus the entries' elements, one transaction. */
-export function renderMasqAdd(entries: readonly MasqEntry[]): string {
-  const lines = entries.flatMap(masqElements).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quote(e.tag)} }`);
-  return renderMasqBase() + lines.map((l) => `${l}\n`).join('');
+/**
+ * One transaction: the entries' elements, preceded by the skeleton and the
+ * rules when `chainCurrent` is false (missing or outdated). When the chain is
+ * current, table and sets exist and even an idempotent `add chain` is left
+ * out: it is a chain update for the kernel, paid with a grace-period wait.
+ */
+export function renderMasqAdd(networkName: string, entries: readonly MasqEntry[], chainCurrent: boolean): string {
+  const lines = entries.flatMap((e) => masqElements(e, networkName)).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quote(e.tag)} }\n`);
+  return (chainCurrent ? '' : renderSkeleton(MASQ_CHAIN_SPEC) + renderRules(MASQ_CHAIN_SPEC)) + lines.join('');
 }

@@ -6,22 +6,20 @@
 // so one lookup per frame whatever the number of pods. The bridge family
 // sees every frame before forwarding, ARP included, which is what stops a pod
 // from claiming another pod's MAC. Elements carry the attachment tag.
+import { renderRules, renderSkeleton, type ChainSpec } from './chain.js';
 import type { MasqElement } from './render.js';
 
 export const SPOOF_TABLE = 'podwire';
 export const SPOOF_CHAIN = 'pod-macspoof';
 
-export function renderSpoofBase(): string {
-  const t = `bridge ${SPOOF_TABLE}`;
-  return [
-    `add table ${t}`,
-    `add set ${t} spoof-checked { type ifname; }`,
-    `add set ${t} spoof-allowed { type ifname . ether_addr; }`,
-    `add chain ${t} ${SPOOF_CHAIN} { type filter hook prerouting priority -300; policy accept; }`,
-    `flush chain ${t} ${SPOOF_CHAIN}`,
-    `add rule ${t} ${SPOOF_CHAIN} iifname @spoof-checked iifname . ether saddr != @spoof-allowed drop`,
-  ].join('\n') + '\n';
-}
+export const SPOOF_CHAIN_SPEC: ChainSpec = {
+  family: 'bridge',
+  table: SPOOF_TABLE,
+  chain: SPOOF_CHAIN,
+  sets: ['spoof-checked { type ifname; }', 'spoof-allowed { type ifname . ether_addr; }'],
+  hook: 'type filter hook prerouting priority -300; policy accept;',
+  rules: ['iifname @spoof-checked iifname . ether saddr != @spoof-allowed drop'],
+};
 
 export function spoofElements(hostVeth: string, mac: string, tag: string): MasqElement[] {
   return [
@@ -30,7 +28,8 @@ export function spoofElements(hostVeth: string, mac: string, tag: string): MasqE
   ];
 }
 
-export function renderSpoofAdd(hostVeth: string, mac: string, tag: string): string {
-  return renderSpoofBase() + spoofElements(hostVeth, mac, tag)
+/** One transaction: the pod's elements, preceded by skeleton and rule unless `chainCurrent` (see renderMasqAdd). */
+export function renderSpoofAdd(hostVeth: string, mac: string, tag: string, chainCurrent: boolean): string {
+  return (chainCurrent ? '' : renderSkeleton(SPOOF_CHAIN_SPEC) + renderRules(SPOOF_CHAIN_SPEC)) + spoofElements(hostVeth, mac, tag)
     .map((e) => `add element bridge ${SPOOF_TABLE} ${e.set} { ${e.key} comment "${tag}" }\n`).join('');
 }

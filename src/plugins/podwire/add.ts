@@ -7,8 +7,8 @@
 import { CniError, ErrorCode } from '../../cni/errors.js';
 import type { CmdArgs } from '../../cni/skel.js';
 import type { CniInterface, CniResult } from '../../cni/types.js';
-import { renderMasqAdd } from '../../core/masq/render.js';
-import { renderSpoofAdd } from '../../core/masq/spoof.js';
+import { MASQ_CHAIN_SPEC, renderMasqAdd } from '../../core/masq/render.js';
+import { renderSpoofAdd, SPOOF_CHAIN_SPEC } from '../../core/masq/spoof.js';
 import type { NetnsFile } from '../../kernel/netns.js';
 import type { NetlinkHandle } from '../../kernel/netlink/index.js';
 import { masqEntries, namesOf, podAddresses, requestedMac } from './attachment.js';
@@ -73,8 +73,10 @@ export async function add(cmd: CmdArgs, deps: PodwireDeps): Promise<CniResult> {
       const nft = deps.openNft();
       closers.push(nft);
       undo.push('nft elements', () => { nft.removeTagged((t) => t === tag); });
-      if (conf.ipMasq && addrs.length > 0) nft.apply(renderMasqAdd(masqEntries(addrs, tag)));
-      if (conf.macspoofchk && podLink.mac) nft.apply(renderSpoofAdd(hostVeth, podLink.mac, tag));
+      let script = '';
+      if (conf.ipMasq && addrs.length > 0) script += renderMasqAdd(cmd.config.name, masqEntries(addrs, tag), nft.chainIsCurrent(MASQ_CHAIN_SPEC));
+      if (conf.macspoofchk && podLink.mac) script += renderSpoofAdd(hostVeth, podLink.mac, tag, nft.chainIsCurrent(SPOOF_CHAIN_SPEC));
+      nft.apply(script);
     }
 
     const bridgeNow = host.getLink(bridge.index);

@@ -15,18 +15,22 @@ export async function del(cmd: CmdArgs, deps: PodwireDeps): Promise<void> {
   const conf = parsePodwireConf(cmd.config);
   const { hostVeth, tag } = namesOf(cmd);
 
+  // Removing elements and removing the veth each end in a kernel wait for an
+  // RCU grace period (~10-20 ms each): the nft socket is closed on a worker
+  // thread while this thread removes the link, so the two waits overlap.
+  const nft = deps.openNft();
+  let nftReleased: Promise<void>;
+  try {
+    nft.removeTagged((t) => t === tag);
+  } finally {
+    nftReleased = nft.closeAsync();
+  }
   const host = deps.openNetlink();
   try {
     host.removeLink(hostVeth);
   } finally {
     host.close();
-  }
-
-  const nft = deps.openNft();
-  try {
-    nft.removeTagged((t) => t === tag);
-  } finally {
-    nft.close();
+    await nftReleased;
   }
 
   // The lease goes last: the address must not be handed to a new pod while a

@@ -4,15 +4,20 @@
 // keeps DEL idempotent without `destroy element` (nft >= 1.0.8 only).
 import { NFT_OUTPUT_JSON, NftContext } from '../../kernel/nftables.js';
 import { parseTaggedElements, renderElementDeletes, type TaggedElement } from '../../core/masq/listing.js';
+import { chainIsCurrent, type ChainSpec } from '../../core/masq/chain.js';
 import { MASQ_TABLE } from '../../core/masq/render.js';
 import { SPOOF_TABLE } from '../../core/masq/spoof.js';
 
 export interface NftState {
   apply(script: string): void;
+  /** Whether the chain of `spec` exists with the current rules (else they must be written). */
+  chainIsCurrent(spec: ChainSpec): boolean;
   listTagged(): TaggedElement[];
   /** Removes the tagged elements for which `match(tag)` holds; returns how many. */
   removeTagged(match: (tag: string) => boolean): number;
   close(): void;
+  /** Like close, on a worker thread: see NftContext.closeAsync. */
+  closeAsync(): Promise<void>;
 }
 
 const TABLES = [`inet ${MASQ_TABLE}`, `bridge ${SPOOF_TABLE}`];
@@ -33,6 +38,13 @@ export function openNftState(): NftState {
     apply(script) {
       context().run(script);
     },
+    chainIsCurrent(spec) {
+      try {
+        return chainIsCurrent(JSON.parse(context().run(`list chain ${spec.family} ${spec.table} ${spec.chain}`)) as unknown, spec);
+      } catch {
+        return false; // no such table or chain yet
+      }
+    },
     listTagged: list,
     removeTagged(match) {
       const doomed = list().filter((e) => match(e.tag));
@@ -42,6 +54,11 @@ export function openNftState(): NftState {
     close() {
       ctx?.close();
       ctx = undefined;
+    },
+    closeAsync() {
+      const c = ctx;
+      ctx = undefined;
+      return c ? c.closeAsync() : Promise.resolve();
     },
   };
 }

@@ -1,25 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { renderMasqAdd } from '../../../src/core/masq/render.js';
+import { MASQ_CHAIN_SPEC, renderMasqAdd } from '../../../src/core/masq/render.js';
+import { chainIsCurrent, RULES_VERSION } from '../../../src/core/masq/chain.js';
 import { parseTaggedElements, renderElementDeletes } from '../../../src/core/masq/listing.js';
-import { attachmentTag, hostVethName, parseAttachmentTag } from '../../../src/core/masq/names.js';
+import { attachmentTag, fnv1a64, hostVethName, parseAttachmentTag } from '../../../src/core/masq/names.js';
 
 const golden = (name: string): string => readFileSync(new URL(`../../../../test/fixtures/nft/${name}`, import.meta.url), 'utf8');
 
 test('ADD renders the constant chain plus two elements per address (golden)', () => {
   const tag = attachmentTag('net1', 'ctr-1', 'eth0');
-  const script = renderMasqAdd([
-    { family: 4, address: '10.22.0.5', network: '10.22.0.0/24', tag },
-    { family: 6, address: 'fd00:22::5', network: 'fd00:22::/64', tag },
-  ]);
-  assert.equal(script, golden('masq-add.nft'));
+  const entries = [
+    { family: 4 as const, address: '10.22.0.5', network: '10.22.0.0/24', tag },
+    { family: 6 as const, address: 'fd00:22::5', network: 'fd00:22::/64', tag },
+  ];
+  assert.equal(renderMasqAdd('net1', entries, false), golden('masq-add.nft'));
+  // The common case: chain current, elements only.
+  assert.equal(renderMasqAdd('net1', entries, true), golden('masq-add.nft').split('\n').filter((l) => l.startsWith('add element') || l === '').join('\n'));
 });
 
 test('the rule count does not depend on the number of pods', () => {
   const entries = Array.from({ length: 500 }, (_, i) => ({ family: 4 as const, address: `10.22.${i >> 8}.${i & 255}`, network: '10.22.0.0/16', tag: `c${i}/eth0` }));
   const rules = (s: string): number => s.split('\n').filter((l) => l.startsWith('add rule')).length;
-  assert.equal(rules(renderMasqAdd(entries)), rules(renderMasqAdd(entries.slice(0, 1))));
+  assert.equal(rules(renderMasqAdd('net1', entries, false)), rules(renderMasqAdd('net1', entries.slice(0, 1), false)));
 });
 
 test('parses nft -j listing back into tagged elements with deletable keys', () => {
@@ -53,4 +56,21 @@ test('host veth names are stable, distinct and fit IFNAMSIZ', () => {
   assert.notEqual(a, hostVethName('ctr-1', 'eth1'));
   assert.notEqual(a, hostVethName('ctr-2', 'eth0'));
   assert.match(a, /^pw[0-9a-f]{11}$/);
+});
+
+test('fnv1a64 matches the published test vectors', () => {
+  assert.equal(fnv1a64(''), 0xcbf29ce484222325n);
+  assert.equal(fnv1a64('a'), 0xaf63dc4c8601ec8cn);
+  assert.equal(fnv1a64('foobar'), 0x85944171f73967e8n);
+});
+
+test('chainIsCurrent wants exactly the current rules, each with the version comment', () => {
+  const rule = (comment?: string): unknown => ({ rule: { family: 'inet', table: 'podwire', chain: 'pod-masquerade', ...(comment ? { comment } : {}) } });
+  const listing = (rules: unknown[]): unknown => ({ nftables: [{ metainfo: {} }, { chain: { name: 'pod-masquerade' } }, ...rules] });
+  const n = MASQ_CHAIN_SPEC.rules.length;
+  assert.equal(chainIsCurrent(listing(Array.from({ length: n }, () => rule(RULES_VERSION))), MASQ_CHAIN_SPEC), true);
+  assert.equal(chainIsCurrent(listing(Array.from({ length: n - 1 }, () => rule(RULES_VERSION))), MASQ_CHAIN_SPEC), false);
+  assert.equal(chainIsCurrent(listing(Array.from({ length: n }, () => rule('podwire-v0'))), MASQ_CHAIN_SPEC), false);
+  assert.equal(chainIsCurrent(listing([]), MASQ_CHAIN_SPEC), false);
+  assert.equal(chainIsCurrent(undefined, MASQ_CHAIN_SPEC), false);
 });
