@@ -24,20 +24,29 @@ export function hostVethName(containerId: string, ifname: string): string {
   return `pw${fnv1a64(`${containerId}/${ifname}`).toString(16).padStart(16, '0').slice(0, 11)}`;
 }
 
+/** nft element comments hold at most 128 bytes (NFT_USERDATA_MAXLEN 256 minus framing, as nft 1.0 enforces). */
+export const MAX_TAG_BYTES = 127;
+/** Network names longer than this cannot be tagged readably or hashed within MAX_TAG_BYTES. */
+export const MAX_NETWORK_NAME = 100;
+
 /**
  * The tag recorded on every kernel object of an attachment (nft element
  * comments, the host veth's ifalias), for DEL and GC. It names the network
  * too: networks share the nft sets and may share a bridge, and GC of one
- * network must not touch another's attachments.
+ * network must not touch another's attachments. Readable when it fits in
+ * an nft comment ("<network>/<containerID>/<ifname>"); otherwise
+ * "<network>/~<hash of containerID/ifname>", still recomputable by GC from
+ * the valid attachments. Callers validate the network name length and
+ * that no part contains '"' or '\' first.
  */
 export function attachmentTag(network: string, containerId: string, ifname: string): string {
-  return `${network}/${containerId}/${ifname}`;
+  const full = `${network}/${containerId}/${ifname}`;
+  if (new TextEncoder().encode(full).length <= MAX_TAG_BYTES) return full;
+  return `${network}/~${fnv1a64(`${containerId}/${ifname}`).toString(16).padStart(16, '0')}`;
 }
 
-/** Inverse of attachmentTag; undefined for text that is not a tag. */
-export function parseAttachmentTag(tag: string): { network: string; containerId: string; ifname: string } | undefined {
-  const parts = tag.split('/');
-  if (parts.length !== 3 || parts.some((p) => p === '')) return undefined;
-  const [network = '', containerId = '', ifname = ''] = parts;
-  return { network, containerId, ifname };
+/** The network part of a tag; undefined for text that is not one. */
+export function networkOfTag(tag: string): string | undefined {
+  const slash = tag.indexOf('/');
+  return slash > 0 ? tag.slice(0, slash) : undefined;
 }

@@ -37,7 +37,11 @@ export interface MasqElement {
   tag: string;
 }
 
-const quote = (s: string): string => `"${s.replace(/["\\]/g, '')}"`;
+/** Quotes an nft comment; refuses what cannot be quoted instead of altering it (a changed tag would never match again). */
+export function quoteComment(s: string): string {
+  if (/["\\\x00-\x1f]/.test(s)) throw new Error(`nft comment ${JSON.stringify(s)} contains a quote, backslash or control character`);
+  return `"${s}"`;
+}
 
 export const MASQ_CHAIN_SPEC: ChainSpec = {
   family: 'inet',
@@ -80,6 +84,6 @@ export function masqElements(entry: MasqEntry, networkName: string): MasqElement
  * out: it is a chain update for the kernel, paid with a grace-period wait.
  */
 export function renderMasqAdd(networkName: string, entries: readonly MasqEntry[], chainCurrent: boolean): string {
-  const lines = entries.flatMap((e) => masqElements(e, networkName)).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quote(e.tag)} }\n`);
+  const lines = entries.flatMap((e) => masqElements(e, networkName)).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quoteComment(e.tag)} }\n`);
   return (chainCurrent ? '' : renderSkeleton(MASQ_CHAIN_SPEC) + renderRules(MASQ_CHAIN_SPEC)) + lines.join('');
 }

@@ -7,7 +7,7 @@
 // sees every frame before forwarding, ARP included, which is what stops a pod
 // from claiming another pod's MAC. Elements carry the attachment tag.
 import { renderRules, renderSkeleton, type ChainSpec } from './chain.js';
-import type { MasqElement } from './render.js';
+import { quoteComment, type MasqElement } from './render.js';
 
 export const SPOOF_TABLE = 'podwire';
 export const SPOOF_CHAIN = 'pod-macspoof';
@@ -31,5 +31,5 @@ export function spoofElements(hostVeth: string, mac: string, tag: string): MasqE
 /** One transaction: the pod's elements, preceded by skeleton and rule unless `chainCurrent` (see renderMasqAdd). */
 export function renderSpoofAdd(hostVeth: string, mac: string, tag: string, chainCurrent: boolean): string {
   return (chainCurrent ? '' : renderSkeleton(SPOOF_CHAIN_SPEC) + renderRules(SPOOF_CHAIN_SPEC)) + spoofElements(hostVeth, mac, tag)
-    .map((e) => `add element bridge ${SPOOF_TABLE} ${e.set} { ${e.key} comment "${tag}" }\n`).join('');
+    .map((e) => `add element bridge ${SPOOF_TABLE} ${e.set} { ${e.key} comment ${quoteComment(tag)} }\n`).join('');
 }

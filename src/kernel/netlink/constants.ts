@@ -106,3 +106,62 @@ export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
 export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 4;
+
+// linux/rtnetlink.h: neighbours (ARP/NDP entries and, with AF_BRIDGE, FDB entries)
+export const RTM_NEWNEIGH = 28;
+export const RTM_DELNEIGH = 29;
+export const RTM_GETNEIGH = 30;
+export const NDMSG_LEN = 12;
+
+// linux/neighbour.h
+export const NDA_DST = 1;
+export const NDA_LLADDR = 2;
+export const NDA_CACHEINFO = 3;
+export const NDA_VLAN = 5;
+export const NDA_PORT = 6;
+export const NDA_VNI = 7;
+export const NDA_IFINDEX = 8;
+export const NDA_MASTER = 9;
+export const NDA_LINK_NETNSID = 10;
+export const NDA_SRC_VNI = 11;
+export const NTF_USE = 0x01;
+export const NTF_SELF = 0x02;
+export const NTF_MASTER = 0x04;
+export const NTF_PROXY = 0x08;
+export const NTF_EXT_LEARNED = 0x10;
+export const NTF_OFFLOADED = 0x20;
+export const NTF_STICKY = 0x40;
+export const NTF_ROUTER = 0x80;
+export const NUD_NONE = 0x00;
+export const NUD_INCOMPLETE = 0x01;
+export const NUD_REACHABLE = 0x02;
+export const NUD_STALE = 0x04;
+export const NUD_DELAY = 0x08;
+export const NUD_PROBE = 0x10;
+export const NUD_FAILED = 0x20;
+export const NUD_NOARP = 0x40;
+export const NUD_PERMANENT = 0x80;
+
+// linux/if_link.h: IFLA_INFO_DATA of kind "vxlan"
+export const IFLA_VXLAN_ID = 1;
+export const IFLA_VXLAN_GROUP = 2;
+export const IFLA_VXLAN_LINK = 3;
+export const IFLA_VXLAN_LOCAL = 4;
+export const IFLA_VXLAN_TTL = 5;
+export const IFLA_VXLAN_TOS = 6;
+export const IFLA_VXLAN_LEARNING = 7;
+export const IFLA_VXLAN_AGEING = 8;
+export const IFLA_VXLAN_PROXY = 11;
+export const IFLA_VXLAN_RSC = 12;
+export const IFLA_VXLAN_L2MISS = 13;
+export const IFLA_VXLAN_L3MISS = 14;
+export const IFLA_VXLAN_PORT = 15; // __be16
+export const IFLA_VXLAN_GROUP6 = 16;
+export const IFLA_VXLAN_LOCAL6 = 17;
+export const IFLA_VXLAN_UDP_CSUM = 18;
+export const IFLA_VXLAN_UDP_ZERO_CSUM6_TX = 19;
+export const IFLA_VXLAN_UDP_ZERO_CSUM6_RX = 20;
+export const IFLA_VXLAN_GBP = 23;
+export const IFLA_VXLAN_COLLECT_METADATA = 25;
+/** VXLAN network identifiers are 24 bits (VXLAN_N_VID). */
+export const VXLAN_VNI_MAX = 0xffffff;

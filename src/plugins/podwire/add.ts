@@ -38,10 +38,14 @@ export async function add(cmd: CmdArgs, deps: PodwireDeps): Promise<CniResult> {
 
     const bridge = ensureBridge(host, conf, undo);
     const mtu = conf.mtu ?? defaultMtu(host);
-    // A host veth of this name can only be the leftover of an earlier ADD of
-    // this very attachment that died half-way (the pod-side check above
-    // passed): it is ours to replace.
-    host.removeLink(hostVeth);
+    // The host veth exists only while this (containerID, ifname) is attached
+    // somewhere: a half-done ADD would have left its pod end in this netns
+    // (refused above), and a removed pod netns takes the pair with it. So
+    // this is a live duplicate, as the reference refuses too; replacing it
+    // would cut the other pod off.
+    if (host.findLink(hostVeth)) {
+      throw new CniError(ErrorCode.DuplicateAttachment, `container "${cmd.containerId}" is already attached as ${cmd.ifname} (host veth ${hostVeth}); DEL it first`);
+    }
     host.createVeth({ name: hostVeth, peerName: cmd.ifname, mtu, peerNetnsFd: netns.fd, ...(mac ? { peerMac: mac } : {}) });
     undo.push(`veth ${hostVeth}`, () => { host.removeLink(hostVeth); });
     host.setLinkAlias(hostVeth, `${ALIAS_PREFIX}${tag}`);

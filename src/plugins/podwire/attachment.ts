@@ -7,7 +7,7 @@ import type { CmdArgs } from '../../cni/skel.js';
 import type { IpConfig } from '../../cni/types.js';
 import { formatIp } from '../../core/ip/address.js';
 import { networkOf, tryParseCidr } from '../../core/ip/cidr.js';
-import { attachmentTag, hostVethName } from '../../core/masq/names.js';
+import { attachmentTag, hostVethName, MAX_NETWORK_NAME } from '../../core/masq/names.js';
 import type { MasqEntry } from '../../core/masq/render.js';
 
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
@@ -17,7 +17,19 @@ export interface AttachmentNames {
   tag: string;
 }
 
+/**
+ * Names of the attachment's kernel objects. The tag goes into nft comments
+ * and the ifalias, so it must quote cleanly: CNI_IFNAME may legally hold '"'
+ * or '\' for the kernel, but not for us (container ids and network names
+ * cannot, by the skel's rules). Checked here, before any kernel call.
+ */
 export function namesOf(cmd: CmdArgs): AttachmentNames {
+  if (/["\\\x00-\x1f\x7f]/.test(cmd.ifname)) {
+    throw new CniError(ErrorCode.InvalidEnvironment, `CNI_IFNAME: "${cmd.ifname}" contains a quote, backslash or control character, which podwire cannot record`);
+  }
+  if (cmd.config.name.length > MAX_NETWORK_NAME) {
+    throw configError('name', `is ${cmd.config.name.length} characters long; podwire accepts at most ${MAX_NETWORK_NAME}`);
+  }
   return { hostVeth: hostVethName(cmd.containerId, cmd.ifname), tag: attachmentTag(cmd.config.name, cmd.containerId, cmd.ifname) };
 }
 

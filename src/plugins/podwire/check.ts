@@ -64,12 +64,16 @@ export async function check(cmd: CmdArgs, deps: PodwireDeps): Promise<void> {
     host.close();
   }
 
-  if (conf.ipMasq) {
-    const addrs = podAddresses((prev.ips ?? []).filter((ip) => ip.interface === undefined || prev.interfaces?.[ip.interface]?.sandbox));
+  if (conf.ipMasq || conf.macspoofchk) {
     const nft = deps.openNft();
     try {
-      const present = new Set(nft.listTagged().filter((e) => e.tag === tag && e.set.startsWith('masq-src')).map((e) => e.key));
-      for (const a of addrs) if (!present.has(a.address)) throw mismatch(`masquerade entry for ${a.address} missing`);
+      const ours = nft.listTagged().filter((e) => e.tag === tag);
+      if (conf.ipMasq) {
+        const addrs = podAddresses((prev.ips ?? []).filter((ip) => ip.interface === undefined || prev.interfaces?.[ip.interface]?.sandbox));
+        const present = new Set(ours.filter((e) => e.set.startsWith('masq-src')).map((e) => e.key));
+        for (const a of addrs) if (!present.has(a.address)) throw mismatch(`masquerade entry for ${a.address} missing`);
+      }
+      if (conf.macspoofchk && !ours.some((e) => e.set === 'spoof-allowed')) throw mismatch(`macspoofchk entry for host veth "${hostVeth}" missing`);
     } finally {
       nft.close();
     }

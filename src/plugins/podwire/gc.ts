@@ -3,10 +3,12 @@
 // by the attachment tag in their ifalias), masquerade and macspoof elements
 // (by element comment) — then let IPAM release the leases. Only objects
 // tagged with this network's name are candidates, so networks sharing a
-// bridge or the nft sets never collect each other's pods.
+// bridge or the nft sets never collect each other's pods. The network's
+// pod-nets elements are removed once no attachment of it is valid.
 import { configError } from '../../cni/errors.js';
 import type { CmdArgs } from '../../cni/skel.js';
-import { attachmentTag } from '../../core/masq/names.js';
+import { attachmentTag, networkOfTag } from '../../core/masq/names.js';
+import { networkComment } from '../../core/masq/render.js';
 import { parsePodwireConf } from './config.js';
 import type { PodwireDeps } from './deps.js';
 
@@ -20,7 +22,10 @@ export async function gc(cmd: CmdArgs, deps: PodwireDeps): Promise<void> {
   }
   const network = cmd.config.name;
   const valid = new Set((cmd.config.validAttachments ?? []).map((a) => attachmentTag(network, a.containerID, a.ifname)));
-  const stale = (tag: string): boolean => tag.startsWith(`${network}/`) && !valid.has(tag);
+  // The network's own elements (its subnets in pod-nets4/6) are shared by
+  // its pods: they go when the runtime lists no attachment of it any more.
+  const stale = (tag: string): boolean =>
+    (networkOfTag(tag) === network && !valid.has(tag)) || (tag === networkComment(network) && valid.size === 0);
 
   const host = deps.openNetlink();
   try {

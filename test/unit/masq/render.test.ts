@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MASQ_CHAIN_SPEC, renderMasqAdd } from '../../../src/core/masq/render.js';
 import { chainIsCurrent, RULES_VERSION } from '../../../src/core/masq/chain.js';
 import { parseTaggedElements, renderElementDeletes } from '../../../src/core/masq/listing.js';
-import { attachmentTag, fnv1a64, hostVethName, parseAttachmentTag } from '../../../src/core/masq/names.js';
+import { attachmentTag, fnv1a64, hostVethName, MAX_TAG_BYTES, networkOfTag } from '../../../src/core/masq/names.js';
 
 const golden = (name: string): string => readFileSync(new URL(`../../../../test/fixtures/nft/${name}`, import.meta.url), 'utf8');
 
@@ -45,9 +45,21 @@ test('parses nft -j listing back into tagged elements with deletable keys', () =
   ].join('\n'));
 });
 
-test('attachment tags round-trip', () => {
-  assert.deepEqual(parseAttachmentTag(attachmentTag('net1', 'ctr-1', 'eth0')), { network: 'net1', containerId: 'ctr-1', ifname: 'eth0' });
-  assert.equal(parseAttachmentTag('garbage'), undefined);
+test('attachment tags: readable when they fit an nft comment, hashed otherwise', () => {
+  assert.equal(attachmentTag('net1', 'ctr-1', 'eth0'), 'net1/ctr-1/eth0');
+  const longId = 'a'.repeat(64);
+  const long = attachmentTag('n'.repeat(60), longId, 'eth0');
+  assert.ok(long.length <= MAX_TAG_BYTES, long);
+  assert.match(long, /^n{60}\/~[0-9a-f]{16}$/);
+  assert.equal(long, attachmentTag('n'.repeat(60), longId, 'eth0'));
+  assert.notEqual(long, attachmentTag('n'.repeat(60), longId, 'eth1'));
+  assert.equal(networkOfTag(long), 'n'.repeat(60));
+  assert.equal(networkOfTag('net1/ctr-1/eth0'), 'net1');
+  assert.equal(networkOfTag('garbage'), undefined);
+});
+
+test('comments that cannot be quoted are refused, not altered', () => {
+  assert.throws(() => renderMasqAdd('net1', [{ family: 4, address: '10.0.0.1', network: '10.0.0.0/24', tag: 'net1/c/e"0' }], true), /quote/);
 });
 
 test('host veth names are stable, distinct and fit IFNAMSIZ', () => {
