@@ -50,3 +50,12 @@ export function networkOfTag(tag: string): string | undefined {
   const slash = tag.indexOf('/');
   return slash > 0 ? tag.slice(0, slash) : undefined;
 }
+
+/** Whether `s` holds a character an nft comment cannot carry verbatim: '"', '\\' or a control character. */
+export function hasUnquotable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c) return true;
+  }
+  return false;
+}

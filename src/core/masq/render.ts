@@ -16,6 +16,7 @@
 // Alternatives rejected: a chain per pod (the reference's iptables approach:
 // rules grow with pods, and it leaks when DEL comes without a netns).
 import { renderRules, renderSkeleton, type ChainSpec } from './chain.js';
+import { hasUnquotable } from './names.js';
 
 export const MASQ_TABLE = 'podwire';
 export const MASQ_CHAIN = 'pod-masquerade';
@@ -39,7 +40,7 @@ export interface MasqElement {
 
 /** Quotes an nft comment; refuses what cannot be quoted instead of altering it (a changed tag would never match again). */
 export function quoteComment(s: string): string {
-  if (/["\\\x00-\x1f]/.test(s)) throw new Error(`nft comment ${JSON.stringify(s)} contains a quote, backslash or control character`);
+  if (hasUnquotable(s)) throw new Error(`nft comment ${JSON.stringify(s)} contains a quote, backslash or control character`);
   return `"${s}"`;
 }
 

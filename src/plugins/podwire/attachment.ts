@@ -7,7 +7,7 @@ import type { CmdArgs } from '../../cni/skel.js';
 import type { IpConfig } from '../../cni/types.js';
 import { formatIp } from '../../core/ip/address.js';
 import { networkOf, tryParseCidr } from '../../core/ip/cidr.js';
-import { attachmentTag, hostVethName, MAX_NETWORK_NAME } from '../../core/masq/names.js';
+import { attachmentTag, hasUnquotable, hostVethName, MAX_NETWORK_NAME } from '../../core/masq/names.js';
 import type { MasqEntry } from '../../core/masq/render.js';
 
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
@@ -24,7 +24,7 @@ export interface AttachmentNames {
  * cannot, by the skel's rules). Checked here, before any kernel call.
  */
 export function namesOf(cmd: CmdArgs): AttachmentNames {
-  if (/["\\\x00-\x1f\x7f]/.test(cmd.ifname)) {
+  if (hasUnquotable(cmd.ifname)) {
     throw new CniError(ErrorCode.InvalidEnvironment, `CNI_IFNAME: "${cmd.ifname}" contains a quote, backslash or control character, which podwire cannot record`);
   }
   if (cmd.config.name.length > MAX_NETWORK_NAME) {
