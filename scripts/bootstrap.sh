@@ -41,5 +41,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# Build the bundled executables (dist/bin) and the compiled tests (build/).
+# Build the bundled executables (dist/bin), then their V8 code caches.
 npm run --silent build
+bash scripts/warm-cache.sh

@@ -1,10 +1,12 @@
-// Bundles every entry in src/bin into a self-contained executable in dist/bin.
-// CommonJS output starts faster than ESM under Node 20 and needs no
-// node_modules at run time; koffi's native module is copied next to the
-// executables and loaded directly (src/kernel/ffi.ts), skipping koffi's
-// ~15 ms JS loader on every plugin start.
+// Bundles every entry in src/bin into dist/bin: <name> is a small loader
+// (scripts/loader.cjs) that runs <name>.bundle.js through V8's code cache,
+// <name>.bundle.cache once scripts/warm-cache.sh has made it. CommonJS
+// output starts faster than ESM under Node 20 and needs no node_modules at
+// run time; koffi's native module is copied next to the executables and
+// loaded directly (src/kernel/ffi.ts), skipping koffi's ~15 ms JS loader on
+// every plugin start. Copy the whole of dist/bin to install.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const outDir = 'dist/bin';
@@ -21,6 +23,7 @@ function replaceFile(path, write) {
   renameSync(tmp, path);
 }
 
+const loader = readFileSync('scripts/loader.cjs', 'utf8');
 const entries = readdirSync('src/bin').filter((f) => f.endsWith('.ts'));
 await Promise.all(entries.map(async (file) => {
   const result = await build({
@@ -36,13 +39,18 @@ await Promise.all(entries.map(async (file) => {
     sourcemap: false,
     legalComments: 'none',
     external: ['koffi'],
-    banner: { js: '#!/usr/bin/env node\nconst __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__importMetaUrl' },
     logLevel: 'warning',
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error(`esbuild produced nothing for ${file}`);
-  replaceFile(join(outDir, file.replace(/\.ts$/, '')), (tmp) => writeFileSync(tmp, out.contents, { mode: 0o755 }));
+  const name = file.replace(/\.ts$/, '');
+  replaceFile(join(outDir, `${name}.bundle.js`), (tmp) => writeFileSync(tmp, out.contents));
+  // A new bundle invalidates its code cache: V8 would reject it anyway, but a
+  // stale file must not linger as if it were useful.
+  rmSync(join(outDir, `${name}.bundle.cache`), { force: true });
+  replaceFile(join(outDir, name), (tmp) => writeFileSync(tmp, loader.replaceAll('__NAME__', name), { mode: 0o755 }));
 }));
 
 const triplet = `${process.platform}_${process.arch}`;

@@ -161,8 +161,10 @@ describe('podwire-loopback against the reference loopback', () => {
   test('VERSION works without the native module: koffi is loaded lazily', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pwk-lo-'));
     try {
+      // The loader and its bundle, without koffi.node (nor a code cache) beside them.
       const lonely = join(dir, 'podwire-loopback');
       copyFileSync(OURS, lonely);
+      copyFileSync(`${OURS}.bundle.js`, `${lonely}.bundle.js`);
       const out = runPlugin(lonely, { command: 'VERSION' }, conf('1.1.0'));
       assert.equal(out.status, 0, out.stderr);
       assert.deepEqual((out.json as { supportedVersions: string[] }).supportedVersions, [...VERSIONS]);
