@@ -9,21 +9,36 @@
 // ifindex) and resolve names only where the kernel cannot (addresses,
 // routes). Semantics follow the house naming: createX fails on EEXIST,
 // removeX returns false when already gone, ensureX converges.
-// The operations themselves live in links.ts, link-create.ts, addresses.ts
-// and routes.ts as functions of a NetlinkTransport, so unit tests drive them
-// with a recorded transport and no kernel.
+// The operations themselves live in links.ts, link-create.ts, addresses.ts,
+// routes.ts, vxlan.ts, neigh.ts and fdb.ts as functions of a NetlinkTransport,
+// so unit tests drive them with a recorded transport and no kernel.
 import { withNetns, type NetnsFile } from '../netns.js';
 import { addAddress, listAddresses, removeAddress, type Address, type AddressFilter, type AddressSpec } from './addresses.js';
+import { ensureFdb, listFdb, removeFdb, type FdbEntry } from './fdb.js';
+import type { IpFamily } from './ip-bytes.js';
 import { createBridge, createVeth, setBridgePortHairpin, type BridgeSpec, type VethSpec } from './link-create.js';
 import {
   findLink, getLink, listLinks, moveLinkToNetns, removeLink, renameLink, setLinkAlias, setLinkDown, setLinkPromisc, setLinkMac, setLinkMaster,
-  setLinkMtu, setLinkUp, type Link, type LinkRef,
+  setLinkMtu, setLinkUp, removeLinkAsync, type Link, type LinkRef,
 } from './links.js';
+import { ensureNeighbour, listNeighbours, removeNeighbour, type Neighbour } from './neigh.js';
 import { addRoute, ensureRoute, listRoutes, removeRoute, type RouteEntry, type RouteFilter, type RouteSpec } from './routes.js';
 import { NetlinkSocket, type NetlinkTransport } from './socket.js';
+import {
+  createVxlan, ensureVxlan, findVxlan, listVxlans, type VxlanEnsureResult, type VxlanLink, type VxlanSpec,
+} from './vxlan.js';
 
 /** A route spec naming its device by LinkRef instead of ifindex. */
 export type RouteRequest = Omit<RouteSpec, 'oif'> & { dev?: LinkRef };
+
+/** A vxlan spec naming its underlay device by LinkRef instead of ifindex. */
+export type VxlanRequest = Omit<VxlanSpec, 'dev'> & { dev?: LinkRef };
+
+/** A neighbour (ARP/NDP) entry on `dev`; permanent unless `permanent: false`. */
+export interface NeighbourRequest { dev: LinkRef; ip: string; mac: string; permanent?: boolean }
+
+/** A vxlan FDB entry: `mac` is behind the remote VTEP `dst`. */
+export interface FdbRequest { dev: LinkRef; mac: string; dst: string }
 
 export class NetlinkHandle {
   /** The netns path this handle was opened in; undefined for the caller's own. */
@@ -49,6 +64,8 @@ export class NetlinkHandle {
   renameLink(ref: LinkRef, newName: string): void { renameLink(this.t, ref, newName); }
   moveLinkToNetns(ref: LinkRef, netns: NetnsFile, newName?: string): void { moveLinkToNetns(this.t, ref, netns.fd, newName); }
   removeLink(ref: LinkRef): boolean { return removeLink(this.t, ref); }
+  /** removeLink whose kernel wait (an RCU grace period) runs on a worker thread; do not use the handle until it settles. */
+  removeLinkAsync(ref: LinkRef): Promise<boolean> { return removeLinkAsync(this.t, ref); }
   createVeth(spec: VethSpec): void { createVeth(this.t, spec); }
   createBridge(spec: BridgeSpec): void { createBridge(this.t, spec); }
   setBridgePortHairpin(port: LinkRef, on: boolean): void { setBridgePortHairpin(this.t, port, on); }
@@ -76,6 +93,37 @@ export class NetlinkHandle {
     return removeRoute(this.t, this.routeSpec(route));
   }
 
+  // VXLAN devices
+  createVxlan(spec: VxlanRequest): void { createVxlan(this.t, this.vxlanSpec(spec)); }
+  ensureVxlan(spec: VxlanRequest): VxlanEnsureResult { return ensureVxlan(this.t, this.vxlanSpec(spec)); }
+  findVxlan(ref: LinkRef): VxlanLink | undefined { return findVxlan(this.t, ref); }
+  listVxlans(): VxlanLink[] { return listVxlans(this.t); }
+
+  // Neighbours (ARP, NDP)
+  listNeighbours(filter: { dev?: LinkRef; family?: IpFamily } = {}): Neighbour[] {
+    const { dev, ...rest } = filter;
+    return listNeighbours(this.t, dev === undefined ? rest : { ...rest, index: this.index(dev) });
+  }
+  ensureNeighbour(n: NeighbourRequest): void {
+    const { dev, ...rest } = n;
+    ensureNeighbour(this.t, { ...rest, index: this.index(dev) });
+  }
+  removeNeighbour(n: { dev: LinkRef; ip: string }): boolean {
+    const index = this.findIndex(n.dev);
+    return index === undefined ? false : removeNeighbour(this.t, index, n.ip);
+  }
+
+  // Bridge FDB of a vxlan device (NTF_SELF)
+  listFdb(filter: { dev?: LinkRef } = {}): FdbEntry[] {
+    return listFdb(this.t, filter.dev === undefined ? {} : { index: this.index(filter.dev) });
+  }
+  ensureFdb(e: FdbRequest): void { ensureFdb(this.t, { index: this.index(e.dev), mac: e.mac, dst: e.dst }); }
+  removeFdb(e: { dev: LinkRef; mac: string; dst?: string }): boolean {
+    const index = this.findIndex(e.dev);
+    if (index === undefined) return false;
+    return removeFdb(this.t, e.dst === undefined ? { index, mac: e.mac } : { index, mac: e.mac, dst: e.dst });
+  }
+
   close(): void { this.t.close(); }
 
   private index(ref: LinkRef): number {
@@ -84,6 +132,11 @@ export class NetlinkHandle {
 
   private findIndex(ref: LinkRef): number | undefined {
     return typeof ref === 'number' ? ref : findLink(this.t, ref)?.index;
+  }
+
+  private vxlanSpec(spec: VxlanRequest): VxlanSpec {
+    const { dev, ...rest } = spec;
+    return dev === undefined ? rest : { ...rest, dev: this.index(dev) };
   }
 
   private routeSpec(route: RouteRequest): RouteSpec {

@@ -191,6 +191,18 @@ export function moveLinkToNetns(t: NetlinkTransport, ref: LinkRef, netnsFd: numb
 }
 
 /** Deletes a link; false when it was already gone (absent is done). */
+/** removeLink with the kernel's wait off this thread (NetlinkTransport.exchangeAsync), when the transport has it. */
+export async function removeLinkAsync(t: NetlinkTransport, ref: LinkRef): Promise<boolean> {
+  if (!t.exchangeAsync) return removeLink(t, ref);
+  try {
+    await t.exchangeAsync({ type: RTM_DELLINK, flags: 0, body: linkRequestBody(ref), op: 'link.remove', target: String(ref) });
+    return true;
+  } catch (err) {
+    if (err instanceof KernelError && err.errno === Errno.ENODEV) return false;
+    throw err;
+  }
+}
+
 export function removeLink(t: NetlinkTransport, ref: LinkRef): boolean {
   try {
     t.exchange({ type: RTM_DELLINK, flags: 0, body: linkRequestBody(ref), op: 'link.remove', target: String(ref) });

@@ -40,6 +40,13 @@ export interface NetlinkRequest {
 export interface NetlinkTransport {
   /** Returns the reply messages (dump parts, or the single reply of a GET; empty for a bare ack). Throws KernelError. */
   exchange(req: NetlinkRequest): NetlinkMessage[];
+  /**
+   * The same for a request that is not a dump, with the send on a koffi
+   * worker thread: rtnetlink does the work inside send(), so a request that
+   * waits in the kernel (a link removal waits for an RCU grace period)
+   * leaves this thread free meanwhile.
+   */
+  exchangeAsync?(req: NetlinkRequest): Promise<NetlinkMessage[]>;
   close(): void;
 }
 
@@ -58,18 +65,27 @@ interface Libc {
   bind(fd: number, addr: Buffer, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   send(fd: number, buf: Buffer, len: number, flags: number): number;
+  sendAsync(fd: number, buf: Buffer, len: number, flags: number): Promise<number>;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
 }
 
 // Buffers passed as `void *` are handed to C by reference (no copy), which
 // is what recv() needs to fill them.
+interface AsyncCallable {
+  async(...args: unknown[]): void;
+}
+
 function bindLibc(): Libc {
+  const send = libcFunction<Libc['send']>('intptr_t send(int, const void *, size_t, int)');
   return {
     socket: libcFunction<Libc['socket']>('int socket(int, int, int)'),
     bind: libcFunction<Libc['bind']>('int bind(int, const void *, uint32_t)'),
     setsockopt: libcFunction<Libc['setsockopt']>('int setsockopt(int, int, int, const void *, uint32_t)'),
-    send: libcFunction<Libc['send']>('intptr_t send(int, const void *, size_t, int)'),
+    send,
+    sendAsync: (fd, buf, len, flags) => new Promise((resolve, reject) => {
+      (send as unknown as AsyncCallable).async(fd, buf, len, flags, (err: unknown, n: number) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(n)));
+    }),
     recv: libcFunction<Libc['recv']>('intptr_t recv(int, void *, size_t, int)'),
     close: libcFunction<Libc['close']>('int close(int)'),
   };
@@ -131,6 +147,18 @@ export class NetlinkSocket implements NetlinkTransport {
     }
   }
 
+  async exchangeAsync(req: NetlinkRequest): Promise<NetlinkMessage[]> {
+    if ((req.flags & NLM_F_DUMP) === NLM_F_DUMP) throw new KernelError(req.op, Errno.EINVAL, 'dumps are synchronous only', req.target);
+    if (this.fd < 0) throw new KernelError(req.op, Errno.EBADF, 'netlink handle is closed', req.target);
+    const seq = (this.seq = (this.seq + 1) >>> 0);
+    const wire = encodeMessage({ type: req.type, flags: NLM_F_REQUEST | req.flags | NLM_F_ACK, seq, pid: 0 }, req.body);
+    const n = await this.c.sendAsync(this.fd, wire, wire.length, 0);
+    // errno of a worker-thread call is not readable here; a failed send of
+    // one small datagram is rare enough to report without it.
+    if (n !== wire.length) throw new KernelError(req.op, Errno.EIO, 'netlink send failed', req.target);
+    return this.receiveReplies(req, seq).messages;
+  }
+
   close(): void {
     if (this.fd >= 0) this.c.close(this.fd);
     this.fd = -1;
@@ -143,7 +171,11 @@ export class NetlinkSocket implements NetlinkTransport {
     const flags = NLM_F_REQUEST | req.flags | (dump ? 0 : NLM_F_ACK);
     const wire = encodeMessage({ type: req.type, flags, seq, pid: 0 }, req.body);
     this.sendAll(wire, req);
+    return this.receiveReplies(req, seq);
+  }
 
+  /** Reads datagrams until the reply to `seq` is complete (ack, error or end of dump). */
+  private receiveReplies(req: NetlinkRequest, seq: number): { messages: NetlinkMessage[]; interrupted: boolean } {
     const messages: NetlinkMessage[] = [];
     let interrupted = false;
     for (;;) {

@@ -15,22 +15,23 @@ export async function del(cmd: CmdArgs, deps: PodwireDeps): Promise<void> {
   const conf = parsePodwireConf(cmd.config);
   const { hostVeth, tag } = namesOf(cmd);
 
-  // Removing elements and removing the veth each end in a kernel wait for an
-  // RCU grace period (~10-20 ms each): the nft socket is closed on a worker
-  // thread while this thread removes the link, so the two waits overlap.
-  const nft = deps.openNft();
-  let nftReleased: Promise<void>;
-  try {
-    nft.removeTagged((t) => t === tag);
-  } finally {
-    nftReleased = nft.closeAsync();
-  }
+  // Removing the veth and removing nft elements each end in a kernel wait
+  // for an RCU grace period (~10-20 ms each). The link removal's send runs on
+  // a worker thread while this thread removes the elements; the nft socket is
+  // then released on another worker thread, so the waits overlap.
   const host = deps.openNetlink();
   try {
-    host.removeLink(hostVeth);
+    const vethGone = host.removeLinkAsync(hostVeth);
+    const nft = deps.openNft();
+    let nftReleased: Promise<void> = Promise.resolve();
+    try {
+      nft.removeTagged((t) => t === tag);
+    } finally {
+      nftReleased = nft.closeAsync();
+    }
+    await Promise.all([vethGone, nftReleased]);
   } finally {
     host.close();
-    await nftReleased;
   }
 
   // The lease goes last: the address must not be handed to a new pod while a

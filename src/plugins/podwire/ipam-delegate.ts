@@ -2,7 +2,9 @@
 // ipam.type is found in CNI_PATH and executed with the same environment and
 // the whole config on stdin. podwire-ipam is the exception: the same code
 // runs in-process, saving a Node start-up (~30 ms) per ADD and per DEL.
+import type * as ChildProcess from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../../cni/errors.js';
 import { parseResult } from '../../cni/result.js';
@@ -35,10 +37,12 @@ export function findPlugin(type: string, path: readonly string[]): string {
   throw new CniError(ErrorCode.InvalidNetworkConfig, `ipam.type: plugin "${type}" not found in CNI_PATH`, path.join(':'));
 }
 
-async function execDelegate(cmd: CmdArgs, command: string): Promise<string> {
+function execDelegate(cmd: CmdArgs, command: string): string {
   // Loaded on demand: child_process (with net and stream) costs ~3 ms of
-  // start-up that the in-process podwire-ipam path never needs.
-  const { spawnSync } = await import('node:child_process');
+  // start-up that the in-process podwire-ipam path never needs. require, not
+  // import(): the executables run their bundle through vm.Script, which has
+  // no dynamic-import loader.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
   const type = cmd.config.ipam?.type ?? '';
   const binary = findPlugin(type, cmd.path);
   const env: Record<string, string> = {
@@ -73,17 +77,17 @@ async function execDelegate(cmd: CmdArgs, command: string): Promise<string> {
 function execIpam(): IpamDelegate {
   return {
     async add(cmd) {
-      const out = await execDelegate(cmd, 'ADD');
+      const out = execDelegate(cmd, 'ADD');
       try {
         return parseResult(JSON.parse(out) as unknown, 'ipam result');
       } catch (err) {
         throw new CniError(ErrorCode.DelegateFailed, `ipam plugin "${cmd.config.ipam?.type ?? ''}" printed an invalid result`, err instanceof Error ? err.message : String(err));
       }
     },
-    async del(cmd) { await execDelegate(cmd, 'DEL'); },
-    async check(cmd) { await execDelegate(cmd, 'CHECK'); },
-    async status(cmd) { await execDelegate(cmd, 'STATUS'); },
-    async gc(cmd) { await execDelegate(cmd, 'GC'); },
+    async del(cmd) { execDelegate(cmd, 'DEL'); },
+    async check(cmd) { execDelegate(cmd, 'CHECK'); },
+    async status(cmd) { execDelegate(cmd, 'STATUS'); },
+    async gc(cmd) { execDelegate(cmd, 'GC'); },
   };
 }
 
