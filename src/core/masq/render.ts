@@ -84,7 +84,17 @@ export function masqElements(entry: MasqEntry, networkName: string): MasqElement
  * current, table and sets exist and even an idempotent `add chain` is left
  * out: it is a chain update for the kernel, paid with a grace-period wait.
  */
-export function renderMasqAdd(networkName: string, entries: readonly MasqEntry[], chainCurrent: boolean): string {
-  const lines = entries.flatMap((e) => masqElements(e, networkName)).map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quoteComment(e.tag)} }\n`);
+export function renderMasqAdd(
+  networkName: string,
+  entries: readonly MasqEntry[],
+  chainCurrent: boolean,
+  /** More destinations that keep the pod source (nonMasqueradeCIDRs), as the network's elements. */
+  extraNets: ReadonlyArray<{ family: 4 | 6; cidr: string }> = [],
+): string {
+  const elements = [
+    ...entries.flatMap((e) => masqElements(e, networkName)),
+    ...extraNets.map((n) => ({ set: `pod-nets${n.family}`, key: n.cidr, tag: networkComment(networkName) })),
+  ];
+  const lines = elements.map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quoteComment(e.tag)} }\n`);
   return (chainCurrent ? '' : renderSkeleton(MASQ_CHAIN_SPEC) + renderRules(MASQ_CHAIN_SPEC)) + lines.join('');
 }

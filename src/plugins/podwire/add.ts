@@ -78,7 +78,7 @@ export async function add(cmd: CmdArgs, deps: PodwireDeps): Promise<CniResult> {
       closers.push(nft);
       undo.push('nft elements', () => { nft.removeTagged((t) => t === tag); });
       let script = '';
-      if (conf.ipMasq && addrs.length > 0) script += renderMasqAdd(cmd.config.name, masqEntries(addrs, tag), nft.chainIsCurrent(MASQ_CHAIN_SPEC));
+      if (conf.ipMasq && addrs.length > 0) script += renderMasqAdd(cmd.config.name, masqEntries(addrs, tag), nft.chainIsCurrent(MASQ_CHAIN_SPEC), conf.nonMasqueradeCIDRs);
       if (conf.macspoofchk && podLink.mac) script += renderSpoofAdd(hostVeth, podLink.mac, tag, nft.chainIsCurrent(SPOOF_CHAIN_SPEC));
       nft.apply(script);
     }

@@ -3,6 +3,8 @@
 // so a conflist can switch `type` between the two.
 import { CniError, ErrorCode, configError } from '../../cni/errors.js';
 import type { NetConf } from '../../cni/netconf.js';
+import { formatIp } from '../../core/ip/address.js';
+import { networkOf, tryParseCidr } from '../../core/ip/cidr.js';
 
 export interface PodwireConf {
   bridge: string;
@@ -10,6 +12,12 @@ export interface PodwireConf {
   isDefaultGateway: boolean;
   forceAddress: boolean;
   ipMasq: boolean;
+  /**
+   * Destinations that keep the pod source address under ipMasq, besides the
+   * pod networks on this host: the cluster's pod CIDR (set by podwire-agent),
+   * so pod-to-pod traffic across nodes is never NATed. In network form.
+   */
+  nonMasqueradeCIDRs: Array<{ family: 4 | 6; cidr: string }>;
   /** Undefined: take the MTU of the interface holding the default route. */
   mtu: number | undefined;
   hairpinMode: boolean;
@@ -39,6 +47,17 @@ function int(raw: Record<string, unknown>, key: string, min: number, max: number
   return v;
 }
 
+function cidrList(raw: Record<string, unknown>, key: string): Array<{ family: 4 | 6; cidr: string }> {
+  const v = raw[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw configError(key, 'must be a list of CIDRs');
+  return v.map((item, i) => {
+    const c = typeof item === 'string' ? tryParseCidr(item) : undefined;
+    if (!c) throw configError(`${key}[${i}]`, `${JSON.stringify(item)} is not a CIDR`);
+    return { family: c.address.family, cidr: `${formatIp(networkOf(c))}/${c.prefix}` };
+  });
+}
+
 export function parsePodwireConf(conf: NetConf): PodwireConf {
   const raw = conf.raw;
   const bridge = raw.bridge ?? 'cni0';
@@ -51,6 +70,7 @@ export function parsePodwireConf(conf: NetConf): PodwireConf {
     isGateway: bool(raw, 'isGateway') || isDefaultGateway,
     forceAddress: bool(raw, 'forceAddress'),
     ipMasq: bool(raw, 'ipMasq'),
+    nonMasqueradeCIDRs: cidrList(raw, 'nonMasqueradeCIDRs'),
     mtu: int(raw, 'mtu', 68, 65535),
     hairpinMode: bool(raw, 'hairpinMode'),
     promiscMode: bool(raw, 'promiscMode'),

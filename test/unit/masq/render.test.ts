@@ -86,3 +86,8 @@ test('chainIsCurrent wants exactly the current rules, each with the version comm
   assert.equal(chainIsCurrent(listing([]), MASQ_CHAIN_SPEC), false);
   assert.equal(chainIsCurrent(undefined, MASQ_CHAIN_SPEC), false);
 });
+
+test('nonMasqueradeCIDRs become the network\'s pod-nets elements', () => {
+  const script = renderMasqAdd('net1', [], true, [{ family: 4, cidr: '10.244.0.0/16' }, { family: 6, cidr: 'fd00:244::/48' }]);
+  assert.equal(script, 'add element inet podwire pod-nets4 { 10.244.0.0/16 comment "network net1" }\nadd element inet podwire pod-nets6 { fd00:244::/48 comment "network net1" }\n');
+});
