@@ -54,7 +54,9 @@ export async function lockFile(path: string, options: FileLockOptions): Promise<
     throw storeError('open lock', path, err);
   }
   const deadline = Date.now() + options.timeoutMs;
-  // 0.5 ms doubling to 8 ms, jittered so waiting processes do not retry in step.
+  // 0.5 ms doubling to 2 ms, jittered so waiting processes do not retry in
+  // step. A holder keeps the lock ~1-3 ms (one ADD's lease write), so a
+  // longer sleep mostly wastes the slot after it is freed; a try is one syscall.
   let delay = 0.5;
   for (;;) {
     if (options.sys.flock(fd, LOCK_EX | LOCK_NB) === 0) break;
@@ -69,7 +71,7 @@ export async function lockFile(path: string, options: FileLockOptions): Promise<
       throw new CniError(ErrorCode.TryAgainLater, `ipam.dataDir: lock ${path} still held by another process after ${options.timeoutMs} ms`);
     }
     await sleep(delay * (0.5 + Math.random()));
-    delay = Math.min(delay * 2, 8);
+    delay = Math.min(delay * 2, 2);
   }
   let held = true;
   return {
