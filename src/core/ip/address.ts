@@ -160,3 +160,22 @@ export function ipAdd(ip: IpAddress, delta: bigint): IpAddress | undefined {
 export function ipKey(ip: IpAddress): string {
   return `${ip.family}/${ip.value.toString(16)}`;
 }
+
+/** Network-order bytes (4 or 16), as netlink and sockets carry addresses. */
+export function ipToBytes(ip: IpAddress): Uint8Array {
+  const out = new Uint8Array(ip.family === 4 ? 4 : 16);
+  let v = ip.value;
+  for (let i = out.length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/** Inverse of ipToBytes; undefined unless `bytes` holds 4 or 16 bytes. */
+export function ipFromBytes(bytes: Uint8Array): IpAddress | undefined {
+  if (bytes.length !== 4 && bytes.length !== 16) return undefined;
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { family: bytes.length === 4 ? 4 : 6, value };
+}

@@ -5,11 +5,12 @@
 // Pure and strict: text that is not a literal address throws KernelError
 // EINVAL naming the input, so a typo that slipped past config validation
 // never reaches the kernel as a zero address; bytes of a wrong length (a
-// malformed reply) throw NetlinkDecodeError. IPv6 text is produced in RFC
-// 5952 form (lowercase, longest run of two or more zero groups compressed,
-// first run on a tie), which is also what `ip -j` and Go's net.IP print, so
-// results compare as strings.
+// malformed reply) throw NetlinkDecodeError. Text parsing and formatting
+// are src/core/ip's: IPv6 in RFC 5952 form (lowercase, longest run of two or
+// more zero groups compressed, first run on a tie), which is also what
+// `ip -j` and Go's net.IP print, so results compare as strings.
 import { Errno, KernelError } from '../kernel-error.js';
+import { formatIp as formatCoreIp, ipFromBytes, ipToBytes, tryParseIp } from '../../core/ip/address.js';
 import { NetlinkDecodeError } from './attrs.js';
 
 function invalid(text: string, problem: string): KernelError {
@@ -27,59 +28,11 @@ export interface ParsedCidr extends ParsedIp {
   prefixLen: number;
 }
 
-function parseV4(text: string): Buffer | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseV6(text: string): Buffer | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    const items = s.split(':');
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] ?? '';
-      if (i === items.length - 1 && item.includes('.')) {
-        const v4 = parseV4(item);
-        if (!v4) return undefined;
-        out.push(v4.readUInt16BE(0), v4.readUInt16BE(2));
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(item)) {
-        out.push(parseInt(item, 16));
-      } else {
-        return undefined;
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
-}
-
+/** Literal IPv4/IPv6 text → bytes; the text rules are src/core/ip's (one parser for the project). */
 export function parseIp(text: string): ParsedIp {
-  const v4 = parseV4(text);
-  if (v4) return { family: 4, bytes: v4 };
-  const v6 = text.includes(':') ? parseV6(text) : undefined;
-  if (v6) return { family: 6, bytes: v6 };
-  throw invalid(text, 'not an IP address');
+  const ip = tryParseIp(text);
+  if (!ip) throw invalid(text, 'not an IP address');
+  return { family: ip.family, bytes: Buffer.from(ipToBytes(ip)) };
 }
 
 /** "10.1.2.3/24" → address bytes (host part kept) and prefix length. */
@@ -96,29 +49,9 @@ export function parseCidr(text: string): ParsedCidr {
 }
 
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  if (bytes.length !== 16) throw new NetlinkDecodeError(`${bytes.length}-byte address`);
-  const b = Buffer.from(bytes);
-  const g = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
-  // RFC 5952 §4.2: compress the longest run (>= 2) of zero groups, first wins.
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt === -1) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  const ip = ipFromBytes(bytes);
+  if (!ip) throw new NetlinkDecodeError(`${bytes.length}-byte address`);
+  return formatCoreIp(ip);
 }
 
 /** Zeroes the host bits: network address of a CIDR (route destinations). */
