@@ -17,6 +17,7 @@
 // rules grow with pods, and it leaks when DEL comes without a netns).
 import { renderRules, renderSkeleton, type ChainSpec } from './chain.js';
 import { hasUnquotable } from './names.js';
+import { cidrContains, networkOf, tryParseCidr } from '../ip/cidr.js';
 
 export const MASQ_TABLE = 'podwire';
 export const MASQ_CHAIN = 'pod-masquerade';
@@ -65,17 +66,16 @@ export const MASQ_CHAIN_SPEC: ChainSpec = {
   ],
 };
 
+/** Whether CIDR `outer` contains all of CIDR `inner` (both in network form). */
+function covers(outer: string, inner: string): boolean {
+  const o = tryParseCidr(outer);
+  const i = tryParseCidr(inner);
+  return o !== undefined && i !== undefined && o.prefix <= i.prefix && cidrContains(o, networkOf(i));
+}
+
 /** The comment of a pod network's element: shared by its pods, so never an attachment tag. */
 export function networkComment(network: string): string {
   return `network ${network}`;
-}
-
-export function masqElements(entry: MasqEntry, networkName: string): MasqElement[] {
-  return [
-    { set: `masq-src${entry.family}`, key: entry.address, tag: entry.tag },
-    // Idempotent: re-adding an existing interval is a no-op for the kernel.
-    { set: `pod-nets${entry.family}`, key: entry.network, tag: networkComment(networkName) },
-  ];
 }
 
 /**
@@ -91,9 +91,17 @@ export function renderMasqAdd(
   /** More destinations that keep the pod source (nonMasqueradeCIDRs), as the network's elements. */
   extraNets: ReadonlyArray<{ family: 4 | 6; cidr: string }> = [],
 ): string {
+  // pod-nets4/6 are interval sets: the kernel refuses an interval that
+  // overlaps another (a node block inside the cluster CIDR), so of nested
+  // destinations only the outermost is added.
+  const nets = [
+    ...entries.map((e) => ({ family: e.family, cidr: e.network })),
+    ...extraNets,
+  ];
+  const outermost = nets.filter((n, i) => !nets.some((m, j) => j !== i && covers(m.cidr, n.cidr) && (m.cidr !== n.cidr || j < i)));
   const elements = [
-    ...entries.flatMap((e) => masqElements(e, networkName)),
-    ...extraNets.map((n) => ({ set: `pod-nets${n.family}`, key: n.cidr, tag: networkComment(networkName) })),
+    ...entries.map((e) => ({ set: `masq-src${e.family}`, key: e.address, tag: e.tag })),
+    ...outermost.map((n) => ({ set: `pod-nets${n.family}`, key: n.cidr, tag: networkComment(networkName) })),
   ];
   const lines = elements.map((e) => `add element inet ${MASQ_TABLE} ${e.set} { ${e.key} comment ${quoteComment(e.tag)} }\n`);
   return (chainCurrent ? '' : renderSkeleton(MASQ_CHAIN_SPEC) + renderRules(MASQ_CHAIN_SPEC)) + lines.join('');

@@ -36,7 +36,16 @@ export async function add(cmd: CmdArgs, deps: PodwireDeps): Promise<CniResult> {
       throw new CniError(ErrorCode.InterfaceExists, `CNI_IFNAME: "${cmd.ifname}" already exists in ${cmd.netns}`);
     }
 
-    const bridge = ensureBridge(host, conf, undo);
+    // No DAD on the bridge's IPv6 link-local address: while it is tentative
+    // (~2 s) the host sends no neighbour solicitations to pods, so IPv6 from
+    // other nodes to the first pod stalls. Absent IPv6 (ENOENT) is fine.
+    const bridge = ensureBridge(host, conf, undo, (name) => {
+      try {
+        deps.ensureSysctl(`net/ipv6/conf/${name}/accept_dad`, '0');
+      } catch {
+        // IPv6 disabled in this netns
+      }
+    });
     const mtu = conf.mtu ?? defaultMtu(host);
     // The host veth exists only while this (containerID, ifname) is attached
     // somewhere: a half-done ADD would have left its pod end in this netns

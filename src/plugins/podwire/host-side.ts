@@ -15,7 +15,8 @@ import type { PodAddress } from './attachment.js';
 import type { PodwireConf } from './config.js';
 import type { UndoStack } from './undo.js';
 
-export function ensureBridge(host: NetlinkHandle, conf: PodwireConf, undo: UndoStack): Link {
+/** `onCreated` runs right after this call created the bridge, before it is up (sysctls that must precede link-up). */
+export function ensureBridge(host: NetlinkHandle, conf: PodwireConf, undo: UndoStack, onCreated?: (name: string) => void): Link {
   let bridge = host.findLink(conf.bridge);
   if (bridge && bridge.kind !== 'bridge') {
     throw new CniError(ErrorCode.InvalidNetworkConfig, `bridge: "${conf.bridge}" exists and is not a bridge (kind ${bridge.kind ?? 'device'})`);
@@ -24,6 +25,7 @@ export function ensureBridge(host: NetlinkHandle, conf: PodwireConf, undo: UndoS
     try {
       host.createBridge({ name: conf.bridge, ...(conf.vlan ? { vlanFiltering: true } : {}) });
       const created = host.getLink(conf.bridge);
+      onCreated?.(conf.bridge);
       undo.push(`bridge ${conf.bridge}`, () => {
         const hasPorts = host.listLinks().some((l) => l.masterIndex === created.index);
         if (!hasPorts) host.removeLink(created.index);

@@ -91,3 +91,9 @@ test('nonMasqueradeCIDRs become the network\'s pod-nets elements', () => {
   const script = renderMasqAdd('net1', [], true, [{ family: 4, cidr: '10.244.0.0/16' }, { family: 6, cidr: 'fd00:244::/48' }]);
   assert.equal(script, 'add element inet podwire pod-nets4 { 10.244.0.0/16 comment "network net1" }\nadd element inet podwire pod-nets6 { fd00:244::/48 comment "network net1" }\n');
 });
+
+test('of nested pod networks only the outermost goes into the interval set (the kernel refuses overlaps)', () => {
+  const entries = [{ family: 4 as const, address: '10.244.1.5', network: '10.244.1.0/24', tag: 'podwire/c/eth0' }];
+  const script = renderMasqAdd('podwire', entries, true, [{ family: 4, cidr: '10.244.0.0/16' }, { family: 4, cidr: '10.244.0.0/16' }]);
+  assert.equal(script, 'add element inet podwire masq-src4 { 10.244.1.5 comment "podwire/c/eth0" }\nadd element inet podwire pod-nets4 { 10.244.0.0/16 comment "network podwire" }\n');
+});
