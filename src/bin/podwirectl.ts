@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { benchCommand } from '../cli/bench/bench-command.js';
 import { cniCommand } from '../cli/cni/cni-command.js';
+import { labCommand } from '../cli/lab/lab-command.js';
 import { readConfDir } from '../cli/cni/conf-dir.js';
 import { createCniRunner } from '../cli/cni/create-runner.js';
 import type { CliIo, CommandTable } from '../cli/io.js';
@@ -42,6 +43,7 @@ const commands: CommandTable = {
       }
     },
   }),
+  lab: labCommand({ binDir: dirname(realpathSync(process.argv[1] ?? '.')), progress, progressDone: () => { if (tty) process.stderr.write('\r\x1b[2K'); } }),
 };
 
 main(process.argv.slice(2), io, commands).then(
