@@ -1,72 +1,40 @@
 #!/usr/bin/env bash
-# The main job, until the multi-node lab exists: a single-host demonstration.
-# A throwaway "host" namespace and two "pod" namespaces; `podwirectl cni`
-# runs a conflist (podwire + podwire-ipam, then podwire-loopback) exactly as
-# a runtime would; the pods ping each other and the gateway; then everything
-# is deleted: veths, leases, nft elements. Nothing touches the root namespace.
+# The main job: a real 3-node Podwire cluster on this machine, built from
+# network namespaces (podwirectl lab). Each node runs podwire-agent (VXLAN
+# overlay); pods in two namespaces come from Kubernetes Pod manifests and get
+# their network from the podwire CNI chain, as kubelet and a runtime would do
+# it. Then the connectivity matrix over TCP and UDP. The root namespace is
+# never touched; `podwirectl lab down` removes everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-tag="pwdemo$$"
-work=$(mktemp -d "/tmp/${tag}-XXXX")
-host="${tag}-host"
-pods=("${tag}-a" "${tag}-b")
-cleanup() {
-  for ns in "${pods[@]}" "$host"; do ip netns delete "$ns" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+ctl="$PWD/dist/bin/podwirectl"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-mkdir -p "$work/net.d" "$work/cache" "$work/leases"
-cat > "$work/net.d/10-demo.conflist" <<JSON
-{
-  "cniVersion": "1.1.0",
-  "name": "demo",
-  "plugins": [
-    { "type": "podwire", "bridge": "pwdemo0", "isGateway": true, "ipMasq": true, "mtu": 1450,
-      "ipam": { "type": "podwire-ipam", "dataDir": "$work/leases",
-                "ranges": [[{ "subnet": "10.88.7.0/24" }], [{ "subnet": "fd88:7::/64" }]],
-                "routes": [{ "dst": "0.0.0.0/0" }, { "dst": "::/0" }] } },
-    { "type": "podwire-loopback" }
-  ]
-}
-JSON
+# A lab left from an earlier demo (or a crashed one) is replaced.
+"$ctl" lab down >/dev/null 2>&1 || true
 
-step "namespaces: host $host, pods ${pods[*]}"
-for ns in "$host" "${pods[@]}"; do ip netns add "$ns"; done
+step "podwirectl lab up --nodes 3 -f examples/lab/pods.yaml"
+"$ctl" lab up --nodes 3 -f examples/lab/pods.yaml
 
-pwctl() { nsenter --net="/run/netns/$host" dist/bin/podwirectl cni "$@" --conf-dir "$work/net.d" --bin-dir "$PWD/dist/bin:/usr/lib/cni" --cache-dir "$work/cache"; }
+step "podwirectl lab status"
+"$ctl" lab status
 
-for ns in "${pods[@]}"; do
-  step "podwirectl cni add demo $ns"
-  pwctl add demo "$ns" --container-id "$ns" --args "IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=$ns"
-  echo
-done
+step "podwirectl lab probe   (every pod to every pod and node, 80/TCP)"
+"$ctl" lab probe
 
-ip_of() { nsenter --net="/run/netns/$1" ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
-a_ip=$(ip_of "${pods[0]}"); b_ip=$(ip_of "${pods[1]}")
-step "leases on disk (host-local format)"
-ls -1 "$work/leases/demo"
-step "${pods[0]} ($a_ip) → ${pods[1]} ($b_ip), → gateway 10.88.7.1, and over IPv6"
-nsenter --net="/run/netns/${pods[0]}" ping -c 2 -W 1 "$b_ip"
-nsenter --net="/run/netns/${pods[0]}" ping -c 1 -W 1 10.88.7.1
-b_ip6=$(nsenter --net="/run/netns/${pods[1]}" ip -6 -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1)
-nsenter --net="/run/netns/${pods[0]}" ping -c 1 -W 1 "$b_ip6"
+step "podwirectl lab probe --protocol UDP --port 81"
+"$ctl" lab probe --protocol UDP --port 81
 
-step "the host side: bridge ports and the masquerade table (one constant chain, pods are set elements)"
-nsenter --net="/run/netns/$host" ip -br link show master pwdemo0
-nsenter --net="/run/netns/$host" nft list table inet podwire
+cat <<'MSG'
 
-step "podwirectl cni check / status"
-for ns in "${pods[@]}"; do pwctl check demo "$ns" --container-id "$ns"; done
-pwctl status demo
-
-for ns in "${pods[@]}"; do
-  step "podwirectl cni del demo $ns"
-  pwctl del demo "$ns" --container-id "$ns"
-done
-step "left behind: $(find "$work/leases/demo" -name '10.*' -o -name 'fd88*' | wc -l) leases, $(nsenter --net="/run/netns/$host" ip -o link show master pwdemo0 | wc -l) bridge ports, $(nsenter --net="/run/netns/$host" nft -j list set inet podwire masq-src4 | grep -o '"comment"' | wc -l) masquerade elements"
-echo "Done. Compare with the reference plugins: dist/bin/podwirectl bench cni"
-echo "(The multi-node lab, podwirectl lab, is not built yet: issue 4.)"
+The lab is still running. Go on with:
+  dist/bin/podwirectl lab exec x/a -- ip -br addr              # a command inside pod x/a
+  dist/bin/podwirectl lab apply -f FILE.yaml                     # add or relabel Namespaces and Pods
+  dist/bin/podwirectl lab probe --json                           # the matrix for scripts
+  dist/bin/podwirectl lab agent restart node1 --signal SIGKILL   # kill an agent: traffic keeps flowing
+  dist/bin/podwirectl lab down                                   # remove everything
+  dist/bin/podwirectl lab up --backend routed -f examples/lab/pods.yaml   # the other backend
+NetworkPolicy enforcement (lab apply -f policy.yaml) is not built yet (issue 5).
+MSG
