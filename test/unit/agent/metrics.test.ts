@@ -17,20 +17,20 @@ test('metrics follow the events, in Prometheus text format', async () => {
     'podwire_peers 3',
     'podwire_pods_local 3',
     '# TYPE podwire_reconcile_duration_seconds histogram',
-    'podwire_reconcile_duration_seconds_bucket{kind="full",le="0.001"} 0',
-    'podwire_reconcile_duration_seconds_bucket{kind="full",le="0.0025"} 1',
-    'podwire_reconcile_duration_seconds_bucket{kind="full",le="0.5"} 2',
-    'podwire_reconcile_duration_seconds_bucket{kind="full",le="+Inf"} 2',
+    'podwire_reconcile_duration_seconds_bucket{le="0.001",kind="full"} 0',
+    'podwire_reconcile_duration_seconds_bucket{le="0.0025",kind="full"} 1',
+    'podwire_reconcile_duration_seconds_bucket{le="0.5",kind="full"} 2',
+    'podwire_reconcile_duration_seconds_bucket{le="+Inf",kind="full"} 2',
     'podwire_reconcile_duration_seconds_sum{kind="full"} 0.302',
     'podwire_reconcile_duration_seconds_count{kind="full"} 2',
-    'podwire_reconcile_duration_seconds_bucket{kind="incremental",le="0.001"} 1',
+    'podwire_reconcile_duration_seconds_bucket{le="0.001",kind="incremental"} 1',
     '# TYPE podwire_reconcile_errors_total counter',
     'podwire_reconcile_errors_total{kind="full"} 2',
     'podwire_reconcile_errors_total{kind="incremental"} 1',
   ]) assert.ok(text.split('\n').includes(line), `missing: ${line}\n${text}`);
   assert.ok(text.endsWith('\n'));
   // Every sample line is "name{labels} value" or "name value".
-  for (const l of text.split('\n').filter((x) => x && !x.startsWith('#'))) assert.match(l, /^[a-z_]+(\{[^}]*\})? [-+0-9.eInfNa]+$/);
+  for (const l of text.split('\n').filter((x) => x && !x.startsWith('#'))) assert.match(l, /^[a-z_][a-z0-9_]*(\{[^}]*\})? [-+0-9.eInfNa]+$/);
   m.close();
   bus.publish({ type: 'nodes', known: 9, peers: 8 });
   assert.match(await m.render(), /^podwire_nodes_known 4$/m, 'closed metrics stop listening');
@@ -38,7 +38,8 @@ test('metrics follow the events, in Prometheus text format', async () => {
 
 test('a failing pod count reads NaN, not an error', async () => {
   const m = new AgentMetrics(createEventBus(), { podsLocal: async () => { throw new Error('store down'); } });
-  assert.match(await m.render(), /^podwire_pods_local NaN$/m);
+  // prom-client prints NaN as "Nan"; Prometheus parses special values case-insensitively.
+  assert.match(await m.render(), /^podwire_pods_local nan$/im);
 });
 
 test('log lines: one line, node name, quoted values', () => {
