@@ -7,6 +7,9 @@
 
 export type ReconcileKind = 'full' | 'incremental';
 
+/** full: the whole table replaced; incremental: a diff plan; noop: nothing changed. */
+export type PolicySyncKind = 'full' | 'incremental' | 'noop';
+
 export type AgentEvent =
   | {
     type: 'reconcile';
@@ -17,7 +20,18 @@ export type AgentEvent =
     /** Actions or peers that failed. */
     errors: number;
   }
-  | { type: 'nodes'; known: number; peers: number };
+  | { type: 'nodes'; known: number; peers: number }
+  | {
+    type: 'policy-sync';
+    kind: PolicySyncKind;
+    ok: boolean;
+    /** Compile + render + nft transaction. */
+    durationSeconds: number;
+    /** From the first cluster change the sync covers to the kernel applied (debounce included). */
+    latencySeconds: number;
+    /** Rules in the table after the sync. */
+    rules: number;
+  };
 
 export type AgentListener = (event: AgentEvent) => void;
 

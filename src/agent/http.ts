@@ -11,6 +11,8 @@ export interface Readiness {
   datapath: boolean;
   conflist: boolean;
   peersReconciled: boolean;
+  /** The first NetworkPolicy table is in the kernel. */
+  policySynced: boolean;
 }
 
 export interface AgentHttpDeps {
@@ -27,7 +29,7 @@ export const TCP_ENDPOINTS: readonly Endpoint[] = ['healthz', 'readyz', 'metrics
 export const SOCKET_ENDPOINTS: readonly Endpoint[] = ['healthz', 'readyz', 'status'];
 
 export function isReady(r: Readiness): boolean {
-  return r.datapath && r.conflist && r.peersReconciled;
+  return r.datapath && r.conflist && r.peersReconciled && r.policySynced;
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string): void {

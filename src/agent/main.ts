@@ -3,6 +3,8 @@
 // source, the backend), and runs the node's lifecycle:
 //   sockets up (healthz answers, readyz says why not yet)
 //   → node setup (node-setup.ts) → peers: first full reconcile
+//   → NetworkPolicy: br_netfilter sysctls in this netns, first table applied
+//     (policy/policy-controller.ts), so no pod starts before it is enforced
 //   → CNI plugins present → conflist written → ready.
 // SIGTERM/SIGINT stop the controllers and remove only the API socket: the
 // datapath, the conflist and the pods' leases stay, so running pods keep
@@ -13,7 +15,7 @@ import type { Server } from 'node:http';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { formatCidr } from '../core/ip/cidr.js';
 import { openNetlink, type NetlinkHandle } from '../kernel/netlink/index.js';
-import { ensureSysctl } from '../kernel/sysctl.js';
+import { ensureSysctl, readSysctl } from '../kernel/sysctl.js';
 import { closeApiSocket, listenApiSocket } from './api-socket.js';
 import type { OverlayBackend } from './backends/overlay-backend.js';
 import { RoutedBackend } from './backends/routed-backend.js';
@@ -31,6 +33,9 @@ import { NodeController } from './node-controller.js';
 import { announceDatapath, ipv4Block, publishNode, setupNode, type NodeSetupDeps, type NodeState } from './node-setup.js';
 import { BACKEND_ANNOTATION } from './peers.js';
 import { UNDERLAY_IP_ANNOTATION } from './cluster/claim-node-block.js';
+import { ensureBridgeNetfilter } from './policy/bridge-netfilter.js';
+import { NftPolicyDataplane } from './policy/nft-dataplane.js';
+import { PolicyController } from './policy/policy-controller.js';
 
 export interface AgentIo {
   stderr(text: string): void;
@@ -82,6 +87,18 @@ function loadConfig(argv: readonly string[], io: AgentIo): AgentConfig | number 
   }
 }
 
+/** Cluster changes arriving within this window are applied in one nft transaction. */
+const POLICY_DEBOUNCE_MS = 25;
+
+function sysctlExists(key: string): boolean {
+  try {
+    readSysctl(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isAbort(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'AbortError';
 }
@@ -102,12 +119,14 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
     podsLocal: async () => (await source.list('Pod', { fieldSelector: `spec.nodeName=${config.nodeName}` })).items.length,
   });
   const backend = makeBackend(config, kernel);
-  const readiness: Readiness = { datapath: false, conflist: false, peersReconciled: false };
+  const readiness: Readiness = { datapath: false, conflist: false, peersReconciled: false, policySynced: false };
   let node: NodeState | undefined;
   let conflistPath: string | undefined;
   let controller: NodeController | undefined;
+  let policy: PolicyController | undefined;
+  let policyDataplane: NftPolicyDataplane | undefined;
 
-  const currentReadiness = (): Readiness => ({ ...readiness, peersReconciled: controller?.synced ?? false });
+  const currentReadiness = (): Readiness => ({ ...readiness, peersReconciled: controller?.synced ?? false, policySynced: policy?.synced ?? false });
   const status = () => {
     const c = controller?.status();
     const r = currentReadiness();
@@ -126,6 +145,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
       nodesKnown: c?.nodesKnown ?? 0,
       conflist: conflistPath ?? null,
       reconciles: metrics.reconcileSummary(),
+      policy: policy?.status() ?? null,
       startedAt,
     };
   };
@@ -152,7 +172,25 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
       onSelf: self,
     });
     controller.start();
-    await Promise.race([controller.started, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
+    const aborted = new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    aborted.catch(() => undefined);
+    await Promise.race([controller.started, aborted]);
+
+    // NetworkPolicy: the first table is in the kernel before the conflist lets pods start.
+    const bridge = ensureBridgeNetfilter({ exists: sysctlExists, ensure: ensureSysctl });
+    log(bridge.sameNodeEnforced ? 'info' : 'warn', 'bridge netfilter', { sameNodeEnforced: bridge.sameNodeEnforced, note: bridge.note });
+    policyDataplane = new NftPolicyDataplane();
+    policy = new PolicyController({
+      source, dataplane: policyDataplane, events, log, bridge,
+      node: config.nodeName,
+      podCidrs: node.podCIDRs,
+      localAddresses: () => kernel.listAddresses().filter((a) => a.scope === 0).map((a) => a.address),
+      debounceMs: POLICY_DEBOUNCE_MS,
+      now: () => performance.now(),
+      wallClock: () => new Date(),
+    });
+    policy.start();
+    await Promise.race([policy.started, aborted]);
 
     for (let logged = false; ; logged = true) {
       const missing = missingPlugins(config.cniBinDir);
@@ -182,6 +220,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   }
   log('info', 'shutting down; the datapath and conflist stay in place');
   await controller?.stop();
+  await policy?.stop();
+  policyDataplane?.close();
   if (tcp) await closeServer(tcp);
   if (api) await closeApiSocket(api, config.apiSocket);
   metrics.close();

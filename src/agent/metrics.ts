@@ -5,7 +5,7 @@
 // Metrics subscribe to the agent's events (events.ts); the dataplane never
 // calls into this module.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AgentEvents, ReconcileKind } from './events.js';
+import type { AgentEvents, PolicySyncKind, ReconcileKind } from './events.js';
 
 /** Seconds: from a no-op reconcile (~1 ms) to a stalled one. */
 export const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -58,6 +58,7 @@ export class AgentMetrics {
       this.durations.zero({ kind });
       errors.inc({ kind }, 0);
     }
+    const policy = policyMetrics(registers);
     collectDefaultMetrics({ register: this.registry, prefix: 'podwire_agent_' });
     this.unsubscribe = events.subscribe((e) => {
       if (e.type === 'reconcile') {
@@ -65,6 +66,11 @@ export class AgentMetrics {
         this.summary[e.kind].count += 1;
         this.summary[e.kind].sumSeconds += e.durationSeconds;
         errors.inc({ kind: e.kind }, e.errors);
+      } else if (e.type === 'policy-sync') {
+        policy.durations.observe({ kind: e.kind }, e.durationSeconds);
+        if (e.ok && e.kind !== 'noop') policy.latency.observe(e.latencySeconds);
+        if (!e.ok) policy.errors.inc();
+        policy.rules.set(e.rules);
       } else if (e.type === 'nodes') {
         this.nodesKnown = e.known;
         this.peers = e.peers;
@@ -90,4 +96,23 @@ export class AgentMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** NetworkPolicy syncs: compile+apply time by kind, change-to-kernel latency, failures, table size. */
+function policyMetrics(registers: Registry[]): { durations: Histogram<'kind'>; latency: Histogram; errors: Counter; rules: Gauge } {
+  const durations = new Histogram({
+    name: 'podwire_policy_sync_duration_seconds',
+    help: 'Time to compile the policy table and apply it in one nft transaction (full, incremental, noop).',
+    labelNames: ['kind'], buckets: RECONCILE_BUCKETS, registers,
+  });
+  for (const kind of ['full', 'incremental', 'noop'] as const satisfies readonly PolicySyncKind[]) durations.zero({ kind });
+  const latency = new Histogram({
+    name: 'podwire_policy_sync_latency_seconds',
+    help: 'From the first cluster change a sync covers to the kernel holding the result (debounce included).',
+    buckets: RECONCILE_BUCKETS, registers,
+  });
+  const errors = new Counter({ name: 'podwire_policy_sync_errors_total', help: 'Policy syncs that failed (retried with backoff).', registers });
+  errors.inc(0);
+  const rules = new Gauge({ name: 'podwire_policy_rules', help: 'Rules in the inet podwire-policy table after the last sync.', registers });
+  return { durations, latency, errors, rules };
 }
