@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 #  util-linux, procps          nsenter, unshare, pgrep
 #  podman containerd runc conmon catatonit busybox-static
 #                              real runtimes for the end-to-end tests (test/e2e, docs/e2e.md)
+#  iperf3                      podwirectl bench dataplane
 apt_packages=(nftables libnftables1 iproute2 iputils-ping containernetworking-plugins iptables util-linux procps
-  podman containerd runc conmon catatonit busybox-static)
+  podman containerd runc conmon catatonit busybox-static iperf3)
 missing=()
 for p in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -5,6 +5,8 @@ import { dirname } from 'node:path';
 import { benchCommand } from '../cli/bench/bench-command.js';
 import { cniCommand } from '../cli/cni/cni-command.js';
 import { labCommand } from '../cli/lab/lab-command.js';
+import { statusCommand } from '../cli/status/status-command.js';
+import { openLabStore, policyCommand } from '../cli/policy/policy-command.js';
 import { readConfDir } from '../cli/cni/conf-dir.js';
 import { createCniRunner } from '../cli/cni/create-runner.js';
 import type { CliIo, CommandTable } from '../cli/io.js';
@@ -43,6 +45,8 @@ const commands: CommandTable = {
       }
     },
   }),
+  policy: policyCommand({ openStore: openLabStore }),
+  status: statusCommand(),
   lab: labCommand({ binDir: dirname(realpathSync(process.argv[1] ?? '.')), progress, progressDone: () => { if (tty) process.stderr.write('\r\x1b[2K'); } }),
 };
 

@@ -5,9 +5,13 @@ import { parseArgs } from 'node:util';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from '../io.js';
 import { renderTable } from '../table.js';
 import { runCniBench, type CniBenchReport, type ImplId } from './cni-bench.js';
+import { dataplaneCommand } from './dataplane-command.js';
+import { policyBenchCommand } from './policy-bench-command.js';
 
 export const BENCH_USAGE = `Usage:
   podwirectl bench cni [--pods N] [--concurrency C] [--rounds R] [--bin-dir DIR] [--json]
+  podwirectl bench dataplane --help
+  podwirectl bench policy --help
 
 Runs the same ADD+DEL workload (bridge, gateway, masquerade) against podwire + podwire-ipam
 and the reference bridge + host-local (/usr/lib/cni), as real processes with a clean
@@ -48,8 +52,10 @@ export function formatReport(r: CniBenchReport): string {
 
 export function benchCommand(deps: BenchDeps): Command {
   return {
-    summary: 'benchmarks against the reference plugins (bench cni)',
+    summary: 'benchmarks: CNI plugins against the reference (bench cni), the datapath (bench dataplane)',
     async run(argv: readonly string[], io: CliIo): Promise<number> {
+      if (argv[0] === 'dataplane') return dataplaneCommand(argv.slice(1), io, deps);
+      if (argv[0] === 'policy') return policyBenchCommand(argv.slice(1), io, deps);
       let parsed;
       try {
         parsed = parseArgs({
@@ -70,7 +76,7 @@ export function benchCommand(deps: BenchDeps): Command {
         return EXIT_OK;
       }
       if (positionals[0] !== 'cni' || positionals.length !== 1) {
-        io.stderr(`podwirectl bench: expected "cni"\n\n${BENCH_USAGE}`);
+        io.stderr(`podwirectl bench: expected "cni", "dataplane" or "policy"\n\n${BENCH_USAGE}`);
         return EXIT_USAGE;
       }
       let opts;

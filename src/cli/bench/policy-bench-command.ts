@@ -1,0 +1,87 @@
+// `podwirectl bench policy [--pods N] [--policies M] [--nodes K] [--changes C]
+// [--rounds R] [--debounce-ms D] [--json]`: the command line is checked
+// before anything is created; the report goes to stdout, progress to stderr.
+// Usage errors exit 2, failures 1.
+import { parseArgs } from 'node:util';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from '../io.js';
+import { runPolicyBench } from './policy-bench.js';
+import { formatPolicyBenchReport } from './policy-bench-format.js';
+
+export const POLICY_BENCH_USAGE = `Usage:
+  podwirectl bench policy [--pods N] [--policies M] [--nodes K] [--changes C]
+                          [--rounds R] [--debounce-ms D] [--json]
+
+Seeds a throwaway file cluster store (under /tmp) with N synthetic pods (one IPv4
+address each, 100 per namespace) and M policies of ten shapes, then in one
+throwaway node netns (pwpb<pid>-node, removed afterwards) measures: the full sync
+(list, build model, compile, render, nft apply) R times; and, through the agent's
+own PolicyController watching the store, C single changes of each kind (pod added,
+label changed, policy added) from the store write to the nft transaction
+returned; and the process RSS. Pods are spread over K nodes; the bench node is
+one of them (K=1: every pod is local, the largest table). Defaults: --pods 10000
+--policies 1000 --nodes 1 --changes 30 --rounds 3 --debounce-ms 25 (the agent's).
+`;
+
+export interface PolicyBenchDeps {
+  progress(message: string): void;
+  progressDone(): void;
+  onInterrupt(cleanup: () => void): void;
+}
+
+function intOption(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name}: "${raw}" is not an integer in ${min}-${max}`);
+  return n;
+}
+
+async function run(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        pods: { type: 'string' }, policies: { type: 'string' }, nodes: { type: 'string' }, changes: { type: 'string' },
+        rounds: { type: 'string' }, 'debounce-ms': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout(POLICY_BENCH_USAGE);
+    return EXIT_OK;
+  }
+  const opts = {
+    pods: intOption('pods', values.pods, 10_000, 1, 1_000_000),
+    policies: intOption('policies', values.policies, 1_000, 0, 100_000),
+    nodes: intOption('nodes', values.nodes, 1, 1, 10_000),
+    changes: intOption('changes', values.changes, 30, 1, 10_000),
+    rounds: intOption('rounds', values.rounds, 3, 1, 100),
+    debounceMs: intOption('debounce-ms', values['debounce-ms'], 25, 0, 10_000),
+  };
+  try {
+    const report = await runPolicyBench({ ...opts, progress: deps.progress }, deps.onInterrupt);
+    deps.progressDone();
+    io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatPolicyBenchReport(report));
+    return report.cleanedUp ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    deps.progressDone();
+  }
+}
+
+/** Entry from `podwirectl bench policy`. */
+export async function policyBenchCommand(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): Promise<number> {
+  try {
+    return await run(argv, io, deps);
+  } catch (err) {
+    deps.progressDone();
+    if (err instanceof UsageError) {
+      io.stderr(`podwirectl bench policy: ${err.message}\n\n${POLICY_BENCH_USAGE}`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`podwirectl bench policy: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}
