@@ -5,11 +5,12 @@
 // in place, and only a change of meaning gives a new name. Element lists are
 // recomputed from the model on every compile; diff.ts turns the difference
 // into element adds and deletes.
-import { formatIp, type IpFamily } from '../ip/address.js';
+import { formatIp, type IpAddress, type IpFamily } from '../ip/address.js';
 import { fnv1a64 } from '../masq/names.js';
 import type { PolicyProtocol } from './inputs.js';
 import { mergeRanges, rangeElement, rangesContain } from './ip-ranges.js';
 import { addressOf, type PeerEntry, type PodEntry, type PolicyModel } from './model.js';
+import type { PolicyCache } from './policy-cache.js';
 import { resolveNamedPort } from './ports.js';
 import { sortElements, type NftSet } from './ruleset.js';
 
@@ -32,11 +33,11 @@ export class SetBuilder {
   private readonly sets = new Map<string, NftSet>();
   private readonly keys = new Map<string, string>();
 
-  constructor(private readonly model: PolicyModel) {}
+  constructor(private readonly model: PolicyModel, private readonly cache?: PolicyCache) {}
 
   /** A name for `key` under `prefix`; throws on the (2^-64) chance of two keys sharing a hash. */
   claim(prefix: string, key: string, suffix = ''): string {
-    const name = `${prefix}-${hashName(key)}${suffix}`;
+    const name = `${prefix}-${this.cache ? this.cache.hash(key, hashName) : hashName(key)}${suffix}`;
     const owner = this.keys.get(name);
     if (owner !== undefined && owner !== key) throw new Error(`policy compile: hash collision on ${name}`);
     this.keys.set(name, key);
@@ -51,7 +52,8 @@ export class SetBuilder {
     if (!t) {
       const v4 = addressOf(pod, 4);
       const v6 = addressOf(pod, 6);
-      t = this.texts[pod.index] = [v4 && formatIp(v4), v6 && formatIp(v6)];
+      const text = (ip: IpAddress): string => (this.cache ? this.cache.ipText(ip) : formatIp(ip));
+      t = this.texts[pod.index] = [v4 && text(v4), v6 && text(v6)];
     }
     return t[family === 4 ? 0 : 1];
   }
@@ -76,16 +78,48 @@ export class SetBuilder {
     return name;
   }
 
+  /**
+   * Registers a set made by make() from what `signature` lists (in any fixed
+   * order); with a cache, an equal signature under the same name returns
+   * the set compiled last time, unsorted and unchanged.
+   */
+  private addSigned(name: string, signature: () => readonly unknown[], make: () => Omit<NftSet, 'name'>, presorted = false): string {
+    if (this.sets.has(name)) return name;
+    if (!this.cache) return this.add(name, make, presorted);
+    const build = (): NftSet => {
+      const s = make();
+      return { name, ...s, elements: presorted ? s.elements : sortElements([...new Set(s.elements)], (e) => e) };
+    };
+    this.sets.set(name, this.cache.reuse(`set ${name}`, signature(), build));
+    return name;
+  }
+
   /** A fixed set (node addresses, self pairs) under a plain name. */
   fixed(name: string, type: string, comment: string, elements: readonly string[]): string {
-    return this.add(name, () => ({ type, flags: [], comment, elements }));
+    return this.addSigned(name, () => [type, comment, ...elements], () => ({ type, flags: [], comment, elements }));
+  }
+
+  /** A fixed set of one address per pod (self pairs: `pair`), sorted by address. */
+  fixedByAddress(name: string, type: string, comment: string, pods: readonly PodEntry[], family: IpFamily, pair: boolean): string {
+    const text = (p: PodEntry): string | undefined => this.addressText(p, family);
+    return this.addSigned(name, () => [type, comment, ...pods.map(text)], () => {
+      const sorted = this.byAddress(pods.map((p) => p.index), family).map((p) => text(p) as string);
+      const elements = (pair ? sorted.map((ip) => `${ip} . ${ip}`) : sorted).filter((e, i, all) => i === 0 || all[i - 1] !== e);
+      return { type, flags: [], comment, elements };
+    }, true);
   }
 
   /** Addresses of every pod selected by any of the rule's selector peers. */
   pods(peers: readonly PodsPeer[], family: IpFamily): string {
     const keys = [...new Set(peers.map((p) => p.key))].sort();
     const name = this.claim('pods', keys.join('\n'), `-${family}`);
-    return this.add(name, () => {
+    const signature = (): unknown[] => {
+      const out: unknown[] = peers.map((p) => p.description);
+      // A pod's address list is one object for as long as the pod object is unchanged (PolicyCache facts).
+      for (const p of peers) for (const i of p.pods) out.push((this.model.pods[i] as PodEntry).addresses);
+      return out;
+    };
+    return this.addSigned(name, signature, () => {
       const members = new Set(peers.flatMap((p) => p.pods));
       // Two pods never share an address in the model's address index; dedupe anyway, cheaply, on sorted input.
       const elements = this.byAddress(members, family).map((p) => this.addressText(p, family) as string).filter((e, i, all) => i === 0 || all[i - 1] !== e);
@@ -98,7 +132,7 @@ export class SetBuilder {
     const mine = peers.filter((b) => b.family === family);
     const keys = [...new Set(mine.map((b) => b.key))].sort();
     const name = this.claim('cidrs', keys.join('\n'), `-${family}`);
-    return this.add(name, () => {
+    return this.addSigned(name, () => mine.map((b) => b.ranges), () => {
       const elements = mergeRanges(mine.flatMap((b) => b.ranges)).map(rangeElement);
       return { type: addrType(family), flags: ['interval'], comment: keys.join(' | '), elements };
     });

@@ -53,10 +53,11 @@
 import { formatIp, tryParseIp, type IpAddress, type IpFamily } from '../ip/address.js';
 import { formatCidr, networkOf, tryParseCidr } from '../ip/cidr.js';
 import { PolicyError, type PolicyDirection, type PolicyProtocol } from './inputs.js';
-import type { PodEntry, PolicyEntry, PolicyModel, RuleEntry } from './model.js';
+import { addressOf, type PodEntry, type PolicyEntry, type PolicyModel, type RuleEntry } from './model.js';
+import type { PolicyCache } from './policy-cache.js';
 import { resolveNamedPort } from './ports.js';
 import { SetBuilder, addrType, type BlockPeer, type NamedPortRef, type PodsPeer } from './compile-sets.js';
-import { orderChains, sortElements, POLICY_TABLE, type L4Protocol, type Match, type NftChain, type NftMap, type NftRule, type PolicyRuleset, type PortRange, type Verdict } from './ruleset.js';
+import { orderChains, POLICY_TABLE, type L4Protocol, type Match, type NftChain, type NftMap, type NftRule, type PolicyRuleset, type PortRange, type Verdict } from './ruleset.js';
 
 export interface CompileOptions {
   /** This node's name: only its pods get dispatch entries. Absent: every pod is local (single node, tests). */
@@ -136,20 +137,36 @@ function ruleLines(sets: SetBuilder, families: readonly IpFamily[], policy: Poli
   return out;
 }
 
-/** The class of a pod for one direction: its isolating policies, plus (ingress) how the named ports they use resolve on it. */
-function classKey(model: PolicyModel, pod: PodEntry, direction: PolicyDirection): string | undefined {
+interface ClassEntry {
+  readonly names: string;
+  readonly named: readonly { readonly name: string; readonly protocol: PolicyProtocol }[];
+  /** Resolved named ports ('' for egress) → chain name, so a pod's dispatch never hashes the full class key. */
+  readonly chains: Map<string, string>;
+}
+type ClassMemo = Map<string, ClassEntry>;
+
+/**
+ * The class of a pod for one direction: its isolating policies, plus
+ * (ingress) how the named ports they use resolve on it. Pods isolated by the
+ * same policies share the memo entry: policy names and named-port
+ * references are gathered once per distinct list, not once per pod.
+ */
+function classOf(model: PolicyModel, pod: PodEntry, direction: PolicyDirection, memo: ClassMemo): { entry: ClassEntry; resolved: string; key: string } | undefined {
   const isolating = direction === 'ingress' ? pod.ingressPolicies : pod.egressPolicies;
   if (isolating.length === 0) return undefined;
-  const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
-  const names = policies.map((p) => p.key).join(',');
-  if (direction === 'egress') return names;
-  const resolved = new Set<string>();
-  for (const p of policies) {
-    for (const r of p.ingress) {
-      for (const e of r.ports ?? []) if (e.kind === 'named') resolved.add(`${e.name}/${e.protocol}=${resolveNamedPort(pod.namedPorts, e.name, e.protocol).join('+')}`);
+  const id = `${direction}:${isolating.join(',')}`;
+  let entry = memo.get(id);
+  if (!entry) {
+    const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
+    const named = new Map<string, { name: string; protocol: PolicyProtocol }>();
+    if (direction === 'ingress') {
+      for (const p of policies) for (const r of p.ingress) for (const e of r.ports ?? []) if (e.kind === 'named') named.set(`${e.name}/${e.protocol}`, { name: e.name, protocol: e.protocol });
     }
+    memo.set(id, (entry = { names: policies.map((p) => p.key).join(','), named: [...named.values()], chains: new Map() }));
   }
-  return `${names}#${[...resolved].sort().join(',')}`;
+  if (direction === 'egress') return { entry, resolved: '', key: entry.names };
+  const resolved = entry.named.map((e) => `${e.name}/${e.protocol}=${resolveNamedPort(pod.namedPorts, e.name, e.protocol).join('+')}`).sort().join(',');
+  return { entry, resolved, key: `${entry.names}#${resolved}` };
 }
 
 function parseOptionAddresses(texts: readonly string[], field: string): IpAddress[] {
@@ -160,8 +177,14 @@ function parseOptionAddresses(texts: readonly string[], field: string): IpAddres
   });
 }
 
-/** Compiles the model for one node. Throws PolicyError (InvalidOption) for malformed options. */
-export function compilePolicy(model: PolicyModel, options: CompileOptions = {}): PolicyRuleset {
+/**
+ * Compiles the model for one node. Throws PolicyError (InvalidOption) for
+ * malformed options. With a cache (policy-cache.ts), sets, maps and chains
+ * whose inputs did not change since the last compile are the very objects
+ * it returned then; the value is the same as without a cache.
+ */
+export function compilePolicy(model: PolicyModel, options: CompileOptions = {}, cache?: PolicyCache): PolicyRuleset {
+  cache?.beginCompile();
   const podCidrs = (options.podCidrs ?? []).map((t, i) => {
     const c = tryParseCidr(t);
     if (!c) throw new PolicyError('InvalidOption', `podCidrs[${i}]: ${JSON.stringify(t)} is not a CIDR`, { field: 'podCidrs' });
@@ -175,10 +198,12 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}):
     : options.node !== undefined ? [...(model.nodeAddresses.get(options.node) ?? [])] : [];
   const local = model.pods.filter((p) => options.node === undefined || p.node === options.node);
 
-  const sets = new SetBuilder(model);
+  const sets = new SetBuilder(model, cache);
   const classChains = new Map<string, NftChain>();
+  const classMemo: ClassMemo = new Map();
   const dispatch = { ingress: new Map<string, string>(), egress: new Map<string, string>() };
-  const dispatchEntries: Record<PolicyDirection, Map<IpFamily, Map<string, string>>> = { ingress: new Map(), egress: new Map() };
+  // Per direction and family: address text → [verdict, pod]; the pod orders the entries by address value.
+  const dispatchEntries: Record<PolicyDirection, Map<IpFamily, Map<string, [string, PodEntry]>>> = { ingress: new Map(), egress: new Map() };
   for (const f of families) {
     dispatchEntries.ingress.set(f, new Map());
     dispatchEntries.egress.set(f, new Map());
@@ -186,13 +211,13 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}):
 
   for (const pod of local) {
     for (const direction of ['egress', 'ingress'] as const) {
-      const key = classKey(model, pod, direction);
+      const cls = classOf(model, pod, direction, classMemo);
       let verdict = 'return';
-      if (key !== undefined) {
-        let chain = dispatch[direction].get(key);
+      if (cls !== undefined) {
+        let chain = cls.entry.chains.get(cls.resolved) ?? dispatch[direction].get(cls.key);
         if (chain === undefined) {
-          chain = sets.claim(direction === 'ingress' ? 'in' : 'eg', key);
-          dispatch[direction].set(key, chain);
+          chain = sets.claim(direction === 'ingress' ? 'in' : 'eg', cls.key);
+          dispatch[direction].set(cls.key, chain);
           const isolating = direction === 'ingress' ? pod.ingressPolicies : pod.egressPolicies;
           const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
           const rules = policies.flatMap((p) => (direction === 'ingress' ? p.ingress : p.egress).flatMap((r) => ruleLines(sets, families, p, direction, r, pod)));
@@ -200,14 +225,16 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}):
           const open = rules.findIndex((r) => r.matches.length === 0);
           if (open >= 0) rules.splice(open + 1);
           else rules.push({ matches: [], verdict: { kind: 'drop' }, comment: `${direction}: no rule allows` });
-          classChains.set(chain, { name: chain, comment: `${direction} of pods isolated by ${policies.map((p) => p.key).join(', ')}`, rules });
+          const compiled: NftChain = { name: chain, comment: `${direction} of pods isolated by ${policies.map((p) => p.key).join(', ')}`, rules };
+          classChains.set(chain, cache ? cache.chain(compiled) : compiled);
         }
+        cls.entry.chains.set(cls.resolved, chain);
         verdict = `goto ${chain}`;
       }
       for (const f of families) {
         const ip = sets.addressText(pod, f);
-        const entries = dispatchEntries[direction].get(f) as Map<string, string>;
-        if (ip !== undefined && !entries.has(ip)) entries.set(ip, verdict);
+        const entries = dispatchEntries[direction].get(f) as Map<string, [string, PodEntry]>;
+        if (ip !== undefined && !entries.has(ip)) entries.set(ip, [verdict, pod]);
       }
     }
   }
@@ -218,10 +245,7 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}):
     forward.push({ matches: [{ kind: 'addr-set', family: f, field: 'daddr', set: node }], verdict: { kind: 'accept' }, comment: 'to this node' });
   }
   for (const f of families) {
-    const self = sets.fixed(`self${f}`, `${addrType(f)} . ${addrType(f)}`, 'a pod to itself', local.flatMap((p) => {
-      const ip = sets.addressText(p, f);
-      return ip !== undefined ? [`${ip} . ${ip}`] : [];
-    }));
+    const self = sets.fixedByAddress(`self${f}`, `${addrType(f)} . ${addrType(f)}`, 'a pod to itself', local, f, true);
     forward.push({ matches: [{ kind: 'pair-set', family: f, set: self }], verdict: { kind: 'accept' }, comment: 'a pod to itself' });
   }
   forward.push({ matches: [], verdict: { kind: 'jump', chain: EGRESS_CHAIN } }, { matches: [], verdict: { kind: 'jump', chain: INGRESS_CHAIN } });
@@ -232,15 +256,26 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}):
     const rules: NftRule[] = [];
     for (const f of families) {
       const name = `${direction}${f}`;
-      const entries = sortElements([...(dispatchEntries[direction].get(f) as Map<string, string>)], (e) => e[0]);
-      maps.push({ name, type: `${addrType(f)} : verdict`, entries });
+      const byIp = dispatchEntries[direction].get(f) as Map<string, [string, PodEntry]>;
+      const make = (): NftMap => {
+        const sorted = [...byIp].map(([ip, [verdict, pod]]) => ({ entry: [ip, verdict] as const, value: (addressOf(pod, f) as IpAddress).value }));
+        sorted.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+        return { name, type: `${addrType(f)} : verdict`, entries: sorted.map((x) => x.entry) };
+      };
+      const signature = (): string[] => {
+        const out: string[] = [];
+        for (const [ip, [verdict]] of byIp) out.push(ip, verdict);
+        return out;
+      };
+      maps.push(cache ? cache.reuse(`map ${name}`, signature(), make) : make());
       rules.push({ matches: [], verdict: { kind: 'vmap', family: f, field, map: name } });
     }
     for (const c of podCidrs) if (families.includes(c.family)) rules.push({ matches: [{ kind: 'addr-cidr', family: c.family, field, cidr: c.text }], verdict: { kind: 'drop' }, comment: 'pod not yet synced' });
     return { name: direction === 'ingress' ? INGRESS_CHAIN : EGRESS_CHAIN, rules };
   };
 
-  const chains = orderChains([{ name: FORWARD_CHAIN, base: FORWARD_HOOK, rules: forward }, dispatchChain('egress'), dispatchChain('ingress'), ...classChains.values()]);
+  const fixedChains = [{ name: FORWARD_CHAIN, base: FORWARD_HOOK, rules: forward }, dispatchChain('egress'), dispatchChain('ingress')].map((c) => (cache ? cache.chain(c) : c));
+  const chains = orderChains([...fixedChains, ...classChains.values()]);
   // Sets of rules cut off after an unconditional allow, or of rules whose named ports resolved to nothing, stay out.
   const used = new Set(chains.flatMap((c) => c.rules.flatMap((r) => r.matches.flatMap((m) => ('set' in m ? [m.set] : [])))));
   return { table: POLICY_TABLE, sets: sets.all().filter((s) => used.has(s.name)), maps: maps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), chains };

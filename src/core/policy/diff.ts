@@ -12,7 +12,8 @@
 //   6. delete sets and maps (no rule names them any more)
 // Names are content-addressed (compile-sets.ts), so the same name always has
 // the same declaration; if one ever differs (a change of this code between
-// versions), the plan falls back to the full ruleset.
+// versions), the plan falls back to the full ruleset. Identical objects (what
+// a PolicyCache returns for unchanged parts) are skipped without a look inside.
 import { POLICY_FAMILY, orderChains, sortElements, renderRule, type NftChain, type NftMap, type NftSet, type PolicyRuleset } from './ruleset.js';
 import { mapElement, renderChainDeclaration, renderChainRules, renderElements, renderMapDeclaration, renderRuleset, renderSetDeclaration } from './render-nft.js';
 
@@ -72,6 +73,8 @@ export function diffRulesets(before: PolicyRuleset, after: PolicyRuleset): Polic
       if (s.elements.length > 0) addElements.push({ set: s.name, elements: s.elements });
       continue;
     }
+    // Unchanged sets are the same object when both sides came through one PolicyCache.
+    if (old === s) continue;
     if (!sameDeclaration(old, s)) return emptyPlan(after.table, after);
     const had = new Set(old.elements);
     const has = new Set(s.elements);
@@ -91,6 +94,7 @@ export function diffRulesets(before: PolicyRuleset, after: PolicyRuleset): Polic
       if (m.entries.length > 0) addEntries.push({ map: m.name, entries: m.entries });
       continue;
     }
+    if (old === m) continue;
     if (old.type !== m.type) return emptyPlan(after.table, after);
     const had = new Map(old.entries);
     const has = new Map(m.entries);
@@ -105,6 +109,7 @@ export function diffRulesets(before: PolicyRuleset, after: PolicyRuleset): Polic
   for (const c of after.chains) {
     const old = oldChains.get(c.name);
     if (!old) addChains.push(c);
+    else if (old === c) continue;
     else if (old.base !== c.base || old.comment !== c.comment) return emptyPlan(after.table, after);
     else if (rulesText(old) !== rulesText(c)) replaceChains.push(c);
   }

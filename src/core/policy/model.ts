@@ -29,12 +29,13 @@
 // - A peer or port that fails API validation matches nothing, and a policy
 //   whose podSelector is invalid selects nothing; each is reported in
 //   `problems`. Failing closed on a peer never opens traffic.
-import { SelectorError, type LabelSelector } from '../cluster/label-selector.js';
-import { ipKey, tryParseIp, type IpAddress, type IpFamily } from '../ip/address.js';
-import type { Labels, NetworkPolicyInput, PeerInput, PolicyInputs, PortInput } from './inputs.js';
+import { ipKey, type IpAddress, type IpFamily } from '../ip/address.js';
+import type { Labels, PolicyInputs } from './inputs.js';
 import type { IpRange } from './ip-ranges.js';
-import { namedPortsOf, parsePortEntry, type NamedPort, type PortEntry } from './ports.js';
-import { compileIpBlock, compileSelector, describeSelector, LabelIndex, type Selector } from './selectors.js';
+import { parseAddresses, podFacts, policyFacts, policyTypesOf, type PeerFacts, type RuleFacts } from './model-facts.js';
+import type { PolicyCache } from './policy-cache.js';
+import type { NamedPort, PortEntry } from './ports.js';
+import { describeSelector, LabelIndex, type Selector } from './selectors.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -105,18 +106,7 @@ export interface PolicyModel {
   readonly problems: readonly ModelProblem[];
 }
 
-const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
-
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function parseAddresses(texts: readonly (string | undefined)[]): IpAddress[] {
-  const seen = new Map<string, IpAddress>();
-  for (const t of texts) {
-    const ip = t === undefined ? undefined : tryParseIp(t);
-    if (ip) seen.set(ipKey(ip), ip);
-  }
-  return [...seen.values()].sort((a, b) => a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-}
 
 interface NamespaceSlice {
   readonly start: number;
@@ -124,16 +114,21 @@ interface NamespaceSlice {
   index?: LabelIndex;
 }
 
-/** Builds the model. Never throws for policy content; see `problems`. */
-export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
+/**
+ * Builds the model. Never throws for policy content; see `problems`. With a
+ * cache (policy-cache.ts) it reuses what earlier builds derived from the
+ * same input objects; the result is the same as without one.
+ */
+export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): PolicyModel {
+  cache?.beginBuild();
   const problems: ModelProblem[] = [];
   const namespaceLabels = new Map<string, Labels>();
   for (const ns of inputs.namespaces) namespaceLabels.set(ns.metadata.name, { ...ns.metadata.labels, [NAMESPACE_NAME_LABEL]: ns.metadata.name });
 
   // Pods: pod-network pods are the selectable ones; hostNetwork pods are node endpoints.
-  const live = inputs.pods.filter((p) => !TERMINAL_PHASES.has(p.status?.phase ?? ''));
-  const ordered = live
-    .map((p) => ({ p, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name }))
+  const ordered = inputs.pods
+    .map((p) => (cache ? cache.podFacts(p) : podFacts(p)))
+    .filter((f) => !f.terminal)
     .sort((a, b) => byName(a.namespace, b.namespace) || byName(a.name, b.name));
   const nodeAddresses = new Map<string, IpAddress[]>();
   const nodeByAddress = new Map<string, string>();
@@ -152,12 +147,10 @@ export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
   const hostNetworkPods = new Map<string, HostNetworkPod>();
   const ingressOf: number[][] = [];
   const egressOf: number[][] = [];
-  for (const { p, namespace, name } of ordered) {
-    const key = `${namespace}/${name}`;
-    const node = p.spec.nodeName;
-    const addresses = parseAddresses([p.status?.podIP, ...(p.status?.podIPs ?? []).map((x) => x.ip)]);
-    if (node !== undefined) for (const ip of parseAddresses([p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((x) => x.ip)])) addNodeAddress(node, ip);
-    if (p.spec.hostNetwork === true) {
+  for (const f of ordered) {
+    const { key, namespace, name, node, addresses } = f;
+    if (node !== undefined) for (const ip of f.hostAddresses) addNodeAddress(node, ip);
+    if (f.hostNetwork) {
       hostNetworkPods.set(key, { key, node, addresses });
       if (node !== undefined) for (const ip of addresses) addNodeAddress(node, ip);
       continue;
@@ -168,7 +161,7 @@ export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
     const egress: number[] = [];
     ingressOf.push(ingress);
     egressOf.push(egress);
-    pods.push({ index, key, namespace, name, labels: p.metadata.labels ?? {}, node, addresses, namedPorts: namedPortsOf(p.spec.containers), ingressPolicies: ingress, egressPolicies: egress });
+    pods.push({ index, key, namespace, name, labels: f.labels, node, addresses, namedPorts: f.namedPorts, ingressPolicies: ingress, egressPolicies: egress });
   }
 
   const podByKey = new Map(pods.map((p) => [p.key, p.index]));
@@ -191,7 +184,10 @@ export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
     const slice = slices.get(namespace);
     if (!slice) return [];
     if (!selector || selector.all) return Array.from({ length: slice.count }, (_, k) => slice.start + k);
-    slice.index ??= new LabelIndex(pods.slice(slice.start, slice.start + slice.count).map((p) => p.labels));
+    if (!slice.index) {
+      const labels = pods.slice(slice.start, slice.start + slice.count).map((p) => p.labels);
+      slice.index = cache ? cache.labelIndex(namespace, labels) : new LabelIndex(labels);
+    }
     return slice.index.select(selector).map((k) => slice.start + k);
   };
 
@@ -207,86 +203,35 @@ export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
   };
 
   const policies: PolicyEntry[] = [];
-  const orderedPolicies = [...inputs.policies]
-    .map((p) => ({ p, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name }))
+  const orderedPolicies = inputs.policies
+    .map((p) => (cache ? cache.policyFacts(p) : policyFacts(p)))
     .sort((a, b) => byName(a.namespace, b.namespace) || byName(a.name, b.name));
-  for (const { p, namespace, name } of orderedPolicies) {
-    const key = `${namespace}/${name}`;
-    const problem = (field: string, message: string): void => void problems.push({ policy: key, field, message });
-    const selector = (s: LabelSelector, field: string): Selector | undefined => {
-      try {
-        return compileSelector(s, field);
-      } catch (err) {
-        if (err instanceof SelectorError) return void problem(err.field, err.problem);
-        throw err;
-      }
-    };
-
-    const peer = (input: PeerInput, field: string): PeerEntry => {
-      const hasSelectors = input.podSelector !== undefined || input.namespaceSelector !== undefined;
-      if (input.ipBlock) {
-        if (hasSelectors) {
-          problem(field, 'may not specify both ipBlock and another peer');
-          return { kind: 'invalid', description: 'invalid peer' };
-        }
-        const block = compileIpBlock(input.ipBlock, `${field}.ipBlock`, problem);
-        return block ? { kind: 'ipBlock', ...block } : { kind: 'invalid', description: 'invalid ipBlock' };
-      }
-      if (!hasSelectors) {
-        problem(field, 'must specify a peer');
-        return { kind: 'invalid', description: 'invalid peer' };
-      }
-      const nsSel = input.namespaceSelector ? selector(input.namespaceSelector, `${field}.namespaceSelector`) : undefined;
-      const podSel = input.podSelector ? selector(input.podSelector, `${field}.podSelector`) : undefined;
-      if ((input.namespaceSelector && !nsSel) || (input.podSelector && !podSel)) return { kind: 'invalid', description: 'invalid selector' };
-      const where = nsSel ? `namespaces(${describeSelector(nsSel)})` : `namespace ${namespace}`;
-      const peerKey = `${nsSel ? `ns:${nsSel.key}` : `in:${namespace}`}|${podSel ? podSel.key : '*'}`;
-      const description = `pods(${podSel ? describeSelector(podSel) : '{}'}) in ${where}`;
-      return { kind: 'pods', key: peerKey, description, pods: peerPods(nsSel, podSel, namespace, peerKey) };
-    };
-
-    const rules = (list: readonly { from?: readonly PeerInput[]; to?: readonly PeerInput[]; ports?: readonly PortInput[] }[], base: string, peersKey: 'from' | 'to'): RuleEntry[] =>
-      list.map((r, index) => {
-        const peers = r[peersKey];
-        const ports = r.ports;
-        return {
-          index,
-          peers: peers && peers.length > 0 ? peers.map((x, i) => peer(x, `${base}[${index}].${peersKey}[${i}]`)) : null,
-          ports: ports && ports.length > 0 ? ports.map((x, i) => {
-            const entry = parsePortEntry(x);
-            if (entry.kind === 'invalid') problem(`${base}[${index}].ports[${i}]`, entry.problem);
-            return entry;
-          }) : null,
-        };
-      });
-
-    const types = policyTypesOf(p);
-    const subject = selector(p.spec.podSelector, 'spec.podSelector');
-    const selected = subject ? podsIn(namespace, subject) : [];
+  for (const f of orderedPolicies) {
+    const { key, namespace } = f;
+    for (const p of f.problems) problems.push({ policy: key, field: p.field, message: p.message });
+    const peer = (x: PeerFacts): PeerEntry =>
+      x.kind === 'selectors' ? { kind: 'pods', key: x.key, description: x.description, pods: peerPods(x.namespaceSelector, x.podSelector, namespace, x.key) } : x;
+    const rules = (list: readonly RuleFacts[]): RuleEntry[] => list.map((r) => ({ index: r.index, peers: r.peers && r.peers.map(peer), ports: r.ports }));
+    const selected = f.subject ? podsIn(namespace, f.subject) : [];
     const index = policies.length;
     policies.push({
-      index, key, namespace, name,
-      isolates: types,
-      subject: subject ? describeSelector(subject) : 'invalid',
+      index, key, namespace, name: f.name,
+      isolates: f.isolates,
+      subject: f.subject ? describeSelector(f.subject) : 'invalid',
       selected,
-      ingress: types.ingress ? rules(p.spec.ingress ?? [], 'spec.ingress', 'from') : [],
-      egress: types.egress ? rules(p.spec.egress ?? [], 'spec.egress', 'to') : [],
+      ingress: rules(f.ingress),
+      egress: rules(f.egress),
     });
     for (const i of selected) {
-      if (types.ingress) (ingressOf[i] as number[]).push(index);
-      if (types.egress) (egressOf[i] as number[]).push(index);
+      if (f.isolates.ingress) (ingressOf[i] as number[]).push(index);
+      if (f.isolates.egress) (egressOf[i] as number[]).push(index);
     }
   }
 
   return { pods, podByKey, podByAddress, hostNetworkPods, nodeAddresses, nodeByAddress, policies, problems };
 }
 
-/** The directions a policy isolates: explicit policyTypes win; default Ingress, plus Egress with egress rules. */
-export function policyTypesOf(p: NetworkPolicyInput): { ingress: boolean; egress: boolean } {
-  const explicit = p.spec.policyTypes;
-  if (explicit && explicit.length > 0) return { ingress: explicit.includes('Ingress'), egress: explicit.includes('Egress') };
-  return { ingress: true, egress: (p.spec.egress ?? []).length > 0 };
-}
+export { policyTypesOf };
 
 /** The pod's address of a family, if it has one. */
 export function addressOf(pod: { readonly addresses: readonly IpAddress[] }, family: IpFamily): IpAddress | undefined {
