@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { DataplaneBackend } from '../../core/bench/dataplane-report.js';
 import { formatPingPongOutput } from '../../core/bench/ping-pong.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from '../io.js';
+import { EXIT_OK, UsageError, type CliIo } from '../io.js';
+import { intOption, runBenchSubcommand } from './subcommand.js';
 import { runDataplaneBench } from './dataplane-bench.js';
 import { formatDataplaneReport } from './dataplane-format.js';
 import { pingPong } from './ping-pong.js';
@@ -31,12 +32,6 @@ export interface DataplaneDeps {
   onInterrupt(cleanup: () => void): void;
 }
 
-function intOption(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: "${raw}" is not an integer in ${min}-${max}`);
-  return n;
-}
 
 function backendsOf(raw: string | undefined): DataplaneBackend[] {
   switch (raw ?? 'both') {
@@ -107,15 +102,5 @@ async function runDataplane(argv: readonly string[], io: CliIo, deps: DataplaneD
 
 /** Entry from `podwirectl bench`: usage errors exit 2, failures 1. */
 export async function dataplaneCommand(argv: readonly string[], io: CliIo, deps: DataplaneDeps): Promise<number> {
-  try {
-    return await runDataplane(argv, io, deps);
-  } catch (err) {
-    deps.progressDone();
-    if (err instanceof UsageError) {
-      io.stderr(`podwirectl bench dataplane: ${err.message}\n\n${DATAPLANE_USAGE}`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`podwirectl bench dataplane: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILED;
-  }
+  return runBenchSubcommand('dataplane', DATAPLANE_USAGE, io, () => deps.progressDone(), () => runDataplane(argv, io, deps));
 }

@@ -3,7 +3,8 @@
 // before anything is created; the report goes to stdout, progress to stderr.
 // Usage errors exit 2, failures 1.
 import { parseArgs } from 'node:util';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from '../io.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliIo } from '../io.js';
+import { intOption, runBenchSubcommand } from './subcommand.js';
 import { runPolicyBench } from './policy-bench.js';
 import { formatPolicyBenchReport } from './policy-bench-format.js';
 
@@ -28,12 +29,6 @@ export interface PolicyBenchDeps {
   onInterrupt(cleanup: () => void): void;
 }
 
-function intOption(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name}: "${raw}" is not an integer in ${min}-${max}`);
-  return n;
-}
 
 async function run(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): Promise<number> {
   let parsed;
@@ -73,15 +68,5 @@ async function run(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): P
 
 /** Entry from `podwirectl bench policy`. */
 export async function policyBenchCommand(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): Promise<number> {
-  try {
-    return await run(argv, io, deps);
-  } catch (err) {
-    deps.progressDone();
-    if (err instanceof UsageError) {
-      io.stderr(`podwirectl bench policy: ${err.message}\n\n${POLICY_BENCH_USAGE}`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`podwirectl bench policy: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILED;
-  }
+  return runBenchSubcommand('policy', POLICY_BENCH_USAGE, io, () => deps.progressDone(), () => run(argv, io, deps));
 }
