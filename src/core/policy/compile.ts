@@ -140,10 +140,13 @@ function ruleLines(sets: SetBuilder, families: readonly IpFamily[], policy: Poli
 interface ClassEntry {
   readonly names: string;
   readonly named: readonly { readonly name: string; readonly protocol: PolicyProtocol }[];
-  /** Resolved named ports ('' for egress) → chain name, so a pod's dispatch never hashes the full class key. */
-  readonly chains: Map<string, string>;
+  /** The named-port references as one string: with a cache, a pod's resolution is remembered under it. */
+  readonly namedKey: string;
+  /** Resolved named ports ('' for egress) → chain name and its verdict, so a pod's dispatch never hashes the full class key. */
+  readonly chains: Map<string, { readonly chain: string; readonly verdict: string }>;
 }
-type ClassMemo = Map<string, ClassEntry>;
+/** Keyed by the model's isolating list: pods isolated by the same policies share one list object (model.ts). */
+type ClassMemo = Map<readonly number[], ClassEntry>;
 
 /**
  * The class of a pod for one direction: its isolating policies, plus
@@ -151,22 +154,22 @@ type ClassMemo = Map<string, ClassEntry>;
  * same policies share the memo entry: policy names and named-port
  * references are gathered once per distinct list, not once per pod.
  */
-function classOf(model: PolicyModel, pod: PodEntry, direction: PolicyDirection, memo: ClassMemo): { entry: ClassEntry; resolved: string; key: string } | undefined {
+function classOf(model: PolicyModel, pod: PodEntry, direction: PolicyDirection, memo: ClassMemo, cache: PolicyCache | undefined): { entry: ClassEntry; resolved: string } | undefined {
   const isolating = direction === 'ingress' ? pod.ingressPolicies : pod.egressPolicies;
   if (isolating.length === 0) return undefined;
-  const id = `${direction}:${isolating.join(',')}`;
-  let entry = memo.get(id);
+  let entry = memo.get(isolating);
   if (!entry) {
     const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
     const named = new Map<string, { name: string; protocol: PolicyProtocol }>();
     if (direction === 'ingress') {
       for (const p of policies) for (const r of p.ingress) for (const e of r.ports ?? []) if (e.kind === 'named') named.set(`${e.name}/${e.protocol}`, { name: e.name, protocol: e.protocol });
     }
-    memo.set(id, (entry = { names: policies.map((p) => p.key).join(','), named: [...named.values()], chains: new Map() }));
+    memo.set(isolating, (entry = { names: policies.map((p) => p.key).join(','), named: [...named.values()], namedKey: JSON.stringify([...named.keys()]), chains: new Map() }));
   }
-  if (direction === 'egress') return { entry, resolved: '', key: entry.names };
-  const resolved = entry.named.map((e) => `${e.name}/${e.protocol}=${resolveNamedPort(pod.namedPorts, e.name, e.protocol).join('+')}`).sort().join(',');
-  return { entry, resolved, key: `${entry.names}#${resolved}` };
+  if (direction === 'egress' || entry.named.length === 0) return { entry, resolved: '' };
+  const { named } = entry;
+  const resolve = (): string => named.map((e) => `${e.name}/${e.protocol}=${resolveNamedPort(pod.namedPorts, e.name, e.protocol).join('+')}`).sort().join(',');
+  return { entry, resolved: cache ? cache.resolvedPorts(pod.namedPorts, entry.namedKey, resolve) : resolve() };
 }
 
 function parseOptionAddresses(texts: readonly string[], field: string): IpAddress[] {
@@ -200,42 +203,44 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}, 
 
   const sets = new SetBuilder(model, cache);
   const classChains = new Map<string, NftChain>();
-  const classMemo: ClassMemo = new Map();
-  const dispatch = { ingress: new Map<string, string>(), egress: new Map<string, string>() };
-  // Per direction and family: address text → [verdict, pod]; the pod orders the entries by address value.
-  const dispatchEntries: Record<PolicyDirection, Map<IpFamily, Map<string, [string, PodEntry]>>> = { ingress: new Map(), egress: new Map() };
-  for (const f of families) {
-    dispatchEntries.ingress.set(f, new Map());
-    dispatchEntries.egress.set(f, new Map());
-  }
+  const classMemo: Record<PolicyDirection, ClassMemo> = { ingress: new Map(), egress: new Map() };
+  const dispatch = { ingress: new Map<string, { chain: string; verdict: string }>(), egress: new Map<string, { chain: string; verdict: string }>() };
+  // Per family: address text → both directions' verdicts and the pod, which orders the entries by address value.
+  interface DispatchRow { egress: string; ingress: string; readonly pod: PodEntry }
+  const dispatchEntries = new Map<IpFamily, Map<string, DispatchRow>>(families.map((f) => [f, new Map()]));
 
   for (const pod of local) {
+    const verdicts = { egress: 'return', ingress: 'return' };
     for (const direction of ['egress', 'ingress'] as const) {
-      const cls = classOf(model, pod, direction, classMemo);
-      let verdict = 'return';
+      const cls = classOf(model, pod, direction, classMemo[direction], cache);
       if (cls !== undefined) {
-        let chain = cls.entry.chains.get(cls.resolved) ?? dispatch[direction].get(cls.key);
-        if (chain === undefined) {
-          chain = sets.claim(direction === 'ingress' ? 'in' : 'eg', cls.key);
-          dispatch[direction].set(cls.key, chain);
-          const isolating = direction === 'ingress' ? pod.ingressPolicies : pod.egressPolicies;
-          const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
-          const rules = policies.flatMap((p) => (direction === 'ingress' ? p.ingress : p.egress).flatMap((r) => ruleLines(sets, families, p, direction, r, pod)));
-          // Nothing after an unconditional allow is ever reached.
-          const open = rules.findIndex((r) => r.matches.length === 0);
-          if (open >= 0) rules.splice(open + 1);
-          else rules.push({ matches: [], verdict: { kind: 'drop' }, comment: `${direction}: no rule allows` });
-          const compiled: NftChain = { name: chain, comment: `${direction} of pods isolated by ${policies.map((p) => p.key).join(', ')}`, rules };
-          classChains.set(chain, cache ? cache.chain(compiled) : compiled);
+        let target = cls.entry.chains.get(cls.resolved);
+        if (target === undefined) {
+          const key = direction === 'egress' ? cls.entry.names : `${cls.entry.names}#${cls.resolved}`;
+          target = dispatch[direction].get(key);
+          if (target === undefined) {
+            const chain = sets.claim(direction === 'ingress' ? 'in' : 'eg', key);
+            target = { chain, verdict: `goto ${chain}` };
+            dispatch[direction].set(key, target);
+            const isolating = direction === 'ingress' ? pod.ingressPolicies : pod.egressPolicies;
+            const policies = isolating.map((i) => model.policies[i] as PolicyEntry);
+            const rules = policies.flatMap((p) => (direction === 'ingress' ? p.ingress : p.egress).flatMap((r) => ruleLines(sets, families, p, direction, r, pod)));
+            // Nothing after an unconditional allow is ever reached.
+            const open = rules.findIndex((r) => r.matches.length === 0);
+            if (open >= 0) rules.splice(open + 1);
+            else rules.push({ matches: [], verdict: { kind: 'drop' }, comment: `${direction}: no rule allows` });
+            const compiled: NftChain = { name: chain, comment: `${direction} of pods isolated by ${policies.map((p) => p.key).join(', ')}`, rules };
+            classChains.set(chain, cache ? cache.chain(compiled) : compiled);
+          }
         }
-        cls.entry.chains.set(cls.resolved, chain);
-        verdict = `goto ${chain}`;
+        cls.entry.chains.set(cls.resolved, target);
+        verdicts[direction] = target.verdict;
       }
-      for (const f of families) {
-        const ip = sets.addressText(pod, f);
-        const entries = dispatchEntries[direction].get(f) as Map<string, [string, PodEntry]>;
-        if (ip !== undefined && !entries.has(ip)) entries.set(ip, [verdict, pod]);
-      }
+    }
+    for (const f of families) {
+      const ip = sets.addressText(pod, f);
+      const entries = dispatchEntries.get(f) as Map<string, DispatchRow>;
+      if (ip !== undefined && !entries.has(ip)) entries.set(ip, { egress: verdicts.egress, ingress: verdicts.ingress, pod });
     }
   }
 
@@ -256,15 +261,15 @@ export function compilePolicy(model: PolicyModel, options: CompileOptions = {}, 
     const rules: NftRule[] = [];
     for (const f of families) {
       const name = `${direction}${f}`;
-      const byIp = dispatchEntries[direction].get(f) as Map<string, [string, PodEntry]>;
+      const byIp = dispatchEntries.get(f) as Map<string, DispatchRow>;
       const make = (): NftMap => {
-        const sorted = [...byIp].map(([ip, [verdict, pod]]) => ({ entry: [ip, verdict] as const, value: (addressOf(pod, f) as IpAddress).value }));
+        const sorted = [...byIp].map(([ip, row]) => ({ entry: [ip, row[direction]] as const, value: (addressOf(row.pod, f) as IpAddress).value }));
         sorted.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
         return { name, type: `${addrType(f)} : verdict`, entries: sorted.map((x) => x.entry) };
       };
       const signature = (): string[] => {
         const out: string[] = [];
-        for (const [ip, [verdict]] of byIp) out.push(ip, verdict);
+        for (const [ip, row] of byIp) out.push(ip, row[direction]);
         return out;
       };
       maps.push(cache ? cache.reuse(`map ${name}`, signature(), make) : make());

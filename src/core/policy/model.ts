@@ -108,6 +108,20 @@ export interface PolicyModel {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Interns isolating-policy lists: pods isolated by the same policies share one array object. */
+class ListTrie {
+  readonly children = new Map<number, ListTrie>();
+  constructor(readonly list: readonly number[]) {}
+
+  child(index: number): ListTrie {
+    let c = this.children.get(index);
+    if (!c) this.children.set(index, (c = new ListTrie([...this.list, index])));
+    return c;
+  }
+}
+
+type MutablePodEntry = { -readonly [K in keyof PodEntry]: PodEntry[K] };
+
 interface NamespaceSlice {
   readonly start: number;
   readonly count: number;
@@ -143,10 +157,11 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
     for (const ip of parseAddresses((n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address))) addNodeAddress(n.metadata.name, ip);
   }
 
-  const pods: PodEntry[] = [];
+  const pods: MutablePodEntry[] = [];
   const hostNetworkPods = new Map<string, HostNetworkPod>();
-  const ingressOf: number[][] = [];
-  const egressOf: number[][] = [];
+  const root = new ListTrie([]);
+  const ingressOf: ListTrie[] = [];
+  const egressOf: ListTrie[] = [];
   for (const f of ordered) {
     const { key, namespace, name, node, addresses } = f;
     if (node !== undefined) for (const ip of f.hostAddresses) addNodeAddress(node, ip);
@@ -157,11 +172,9 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
     }
     if (!namespaceLabels.has(namespace)) namespaceLabels.set(namespace, { [NAMESPACE_NAME_LABEL]: namespace });
     const index = pods.length;
-    const ingress: number[] = [];
-    const egress: number[] = [];
-    ingressOf.push(ingress);
-    egressOf.push(egress);
-    pods.push({ index, key, namespace, name, labels: f.labels, node, addresses, namedPorts: f.namedPorts, ingressPolicies: ingress, egressPolicies: egress });
+    ingressOf.push(root);
+    egressOf.push(root);
+    pods.push({ index, key, namespace, name, labels: f.labels, node, addresses, namedPorts: f.namedPorts, ingressPolicies: root.list, egressPolicies: root.list });
   }
 
   const podByKey = new Map(pods.map((p) => [p.key, p.index]));
@@ -223,9 +236,13 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
       egress: rules(f.egress),
     });
     for (const i of selected) {
-      if (f.isolates.ingress) (ingressOf[i] as number[]).push(index);
-      if (f.isolates.egress) (egressOf[i] as number[]).push(index);
+      if (f.isolates.ingress) ingressOf[i] = (ingressOf[i] as ListTrie).child(index);
+      if (f.isolates.egress) egressOf[i] = (egressOf[i] as ListTrie).child(index);
     }
+  }
+  for (const p of pods) {
+    p.ingressPolicies = (ingressOf[p.index] as ListTrie).list;
+    p.egressPolicies = (egressOf[p.index] as ListTrie).list;
   }
 
   return { pods, podByKey, podByAddress, hostNetworkPods, nodeAddresses, nodeByAddress, policies, problems };

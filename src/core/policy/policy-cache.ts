@@ -15,7 +15,9 @@
 //   and a signature of what decided it (element texts in model order, the
 //   comment); an equal signature returns the same object, unsorted and
 //   unrendered, and diff.ts skips identical objects without looking inside;
-// - hash names of canonical keys, and address texts (shared strings).
+// - hash names of canonical keys, and address texts (shared strings);
+// - per pod named-ports object: how each class's named-port references
+//   resolve on it (the ingress class key part).
 // Name-keyed entries live two generations: whatever a pass did not use is
 // dropped at the start of the next one, so the cache holds about one table.
 import { formatIp, type IpAddress } from '../ip/address.js';
@@ -75,6 +77,7 @@ export class PolicyCache {
   private readonly pods = new WeakMap<PodInput, PodFacts>();
   private readonly policies = new WeakMap<NetworkPolicyInput, PolicyFacts>();
   private readonly texts = new WeakMap<IpAddress, string>();
+  private readonly resolved = new WeakMap<object, Map<string, string>>();
   private readonly indexes = new Generations<{ labels: readonly Labels[]; index: LabelIndex }>();
   private readonly hashes = new Generations<string>();
   private readonly values = new Generations<{ signature: readonly unknown[]; value: unknown }>();
@@ -118,6 +121,18 @@ export class PolicyCache {
     let t = this.texts.get(ip);
     if (t === undefined) this.texts.set(ip, (t = formatIp(ip)));
     return t;
+  }
+
+  /**
+   * How a class's named-port references (`refs`) resolve on a pod, remembered
+   * per named-ports object (one per pod object, from its facts).
+   */
+  resolvedPorts(namedPorts: object, refs: string, compute: () => string): string {
+    let byRefs = this.resolved.get(namedPorts);
+    if (!byRefs) this.resolved.set(namedPorts, (byRefs = new Map()));
+    let r = byRefs.get(refs);
+    if (r === undefined) byRefs.set(refs, (r = compute()));
+    return r;
   }
 
   hash(key: string, compute: (key: string) => string): string {
