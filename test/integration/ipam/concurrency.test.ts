@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { createNetns, type TestNetns } from '../../helpers/netns.js';
-import type { PluginCall } from '../../helpers/plugin.js';
-import { HOST_LOCAL, makeDataDir, PODWIRE_IPAM, readLeaseDir, resultIps, runPluginAsync, startPlugin, type AsyncOutcome, type TempDir } from './helpers.js';
+import { describe, it } from 'node:test';
+import { HOST_LOCAL, ipamFixture, PODWIRE_IPAM, readLeaseDir, resultIps, runPluginAsync, startPlugin, type AsyncOutcome } from './helpers.js';
 
 const N = 50;
 
@@ -17,21 +15,7 @@ function conf(dataDir: string) {
 }
 
 describe('concurrent podwire-ipam processes', () => {
-  let ns: TestNetns;
-  const dirs: TempDir[] = [];
-  before(() => {
-    ns = createNetns('pwi');
-  });
-  after(() => {
-    ns.remove();
-    for (const d of dirs) d.remove();
-  });
-  const fresh = (): string => {
-    const d = makeDataDir();
-    dirs.push(d);
-    return d.path;
-  };
-  const call = (command: string, containerId: string): PluginCall => ({ command, containerId, ifname: 'eth0', netns: ns.path });
+  const { fresh, call } = ipamFixture();
   const ids = Array.from({ length: N }, (_, i) => `pod-${i}`);
 
   it(`${N} concurrent ADDs get ${N} distinct addresses per family; concurrent DELs free them all`, async (t) => {

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { createNetns, type TestNetns } from '../../helpers/netns.js';
 import { DIST_BIN, REF_BIN, type PluginCall } from '../../helpers/plugin.js';
 
 export const PODWIRE_IPAM = join(DIST_BIN, 'podwire-ipam');
@@ -108,4 +110,29 @@ export function readLeaseDir(dir: string, opts: { allowTemp?: boolean } = {}): {
 export function resultIps(json: unknown): string[] {
   const ips = (json as { ips?: Array<{ address: string }> } | undefined)?.ips ?? [];
   return ips.map((i) => i.address.split('/')[0] as string);
+}
+
+/**
+ * The shared fixture of the IPAM process tests, for use inside a describe():
+ * one throwaway netns (CNI_NETNS; IPAM never enters it) and fresh data dirs,
+ * all removed in after(). `call` builds the CNI call for a container on eth0.
+ */
+export function ipamFixture(): { fresh(): string; call(command: string, containerId: string): PluginCall } {
+  let ns: TestNetns | undefined;
+  const dirs: TempDir[] = [];
+  before(() => {
+    ns = createNetns('pwi');
+  });
+  after(() => {
+    ns?.remove();
+    for (const d of dirs) d.remove();
+  });
+  return {
+    fresh() {
+      const d = makeDataDir();
+      dirs.push(d);
+      return d.path;
+    },
+    call: (command, containerId) => ({ command, containerId, ifname: 'eth0', netns: ns?.path ?? '' }),
+  };
 }

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { createNetns, type TestNetns } from '../../helpers/netns.js';
-import { runPlugin, type PluginCall } from '../../helpers/plugin.js';
-import { HOST_LOCAL, makeDataDir, PODWIRE_IPAM, readLeaseDir, resultIps, runPluginAsync, type TempDir } from './helpers.js';
+import { describe, it } from 'node:test';
+import { runPlugin } from '../../helpers/plugin.js';
+import { HOST_LOCAL, ipamFixture, PODWIRE_IPAM, readLeaseDir, resultIps, runPluginAsync } from './helpers.js';
 
 /** host-local 1.1.1 speaks up to 1.0.0. */
 function conf(dataDir: string) {
@@ -16,21 +15,7 @@ function conf(dataDir: string) {
 }
 
 describe('interoperability with host-local', () => {
-  let ns: TestNetns;
-  const dirs: TempDir[] = [];
-  before(() => {
-    ns = createNetns('pwi');
-  });
-  after(() => {
-    ns.remove();
-    for (const d of dirs) d.remove();
-  });
-  const fresh = (): string => {
-    const d = makeDataDir();
-    dirs.push(d);
-    return d.path;
-  };
-  const call = (command: string, containerId: string): PluginCall => ({ command, containerId, ifname: 'eth0', netns: ns.path });
+  const { fresh, call } = ipamFixture();
   const add = (bin: string, id: string, dir: string): string[] => {
     const out = runPlugin(bin, call('ADD', id), conf(dir));
     assert.equal(out.status, 0, `${bin} ADD ${id}: ${out.stdout}`);
