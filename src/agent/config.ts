@@ -42,6 +42,8 @@ export interface AgentConfig {
   source: SourceConfig;
   listen: ListenAddress;
   apiSocket: string;
+  /** The CNI service's socket (docs/cni-service.md), named in the conflist as the plugin's serviceSocket. */
+  cniSocket: string;
   /** Seconds between full reconciles of the peers' datapath. */
   resyncSeconds: number;
 }
@@ -71,6 +73,7 @@ const FLAGS = {
   'source-dir': { field: 'source', type: 'source-dir' },
   listen: { field: 'listen', type: 'string' },
   'api-socket': { field: 'apiSocket', type: 'string' },
+  'cni-socket': { field: 'cniSocket', type: 'string' },
   'resync-seconds': { field: 'resyncSeconds', type: 'int' },
 } as const;
 
@@ -197,6 +200,7 @@ export function parseAgentConfig(file: unknown, args: Pick<AgentArgs, 'overrides
     source: parseSource(raw.source, name('source')),
     listen: parseListen(str('listen', '127.0.0.1:9153') ?? '', name('listen')),
     apiSocket: absPath('apiSocket', `${stateDir}/agent.sock`),
+    cniSocket: absPath('cniSocket', `${stateDir}/cni.sock`),
     resyncSeconds: int('resyncSeconds', 60, 1, 86400) ?? 60,
   };
 }

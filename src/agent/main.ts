@@ -21,6 +21,9 @@ import type { OverlayBackend } from './backends/overlay-backend.js';
 import { RoutedBackend } from './backends/routed-backend.js';
 import { VxlanBackend } from './backends/vxlan-backend.js';
 import { ensureConflist, missingPlugins, renderConflist } from './cni-config.js';
+import { startCniService, type CniService } from './cni-service.js';
+import { podwirePlugin } from '../plugins/podwire/plugin.js';
+import { serviceDeps } from '../plugins/podwire/kernel-deps.js';
 import type { ClusterSource } from './cluster/cluster-source.js';
 import { FileClusterSource, fileSourceOptions } from './cluster/file-source.js';
 import type { Node, Stored } from './cluster/types.js';
@@ -125,6 +128,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   let controller: NodeController | undefined;
   let policy: PolicyController | undefined;
   let policyDataplane: NftPolicyDataplane | undefined;
+  let cniService: CniService | undefined;
+  const cniDeps = serviceDeps((what, err) => log('warn', 'CNI service background work failed', { what, error: err }));
 
   const currentReadiness = (): Readiness => ({ ...readiness, peersReconciled: controller?.synced ?? false, policySynced: policy?.synced ?? false });
   const status = () => {
@@ -146,6 +151,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
       conflist: conflistPath ?? null,
       reconciles: metrics.reconcileSummary(),
       policy: policy?.status() ?? null,
+      cniService: cniService ? { socket: cniService.socketPath, ...cniService.stats() } : null,
       startedAt,
     };
   };
@@ -157,7 +163,10 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   try {
     api = await listenApiSocket(config.apiSocket, createAgentHandler(deps, SOCKET_ENDPOINTS));
     tcp = await listenTcp(config.listen, createAgentHandler(deps, TCP_ENDPOINTS));
-    log('info', 'serving', { apiSocket: config.apiSocket, listen: `${config.listen.host}:${config.listen.port}` });
+    // The plugin forwards verbs here once the conflist names this socket; until then, and whenever it
+    // cannot connect, it runs them itself on the same on-disk and kernel state.
+    cniService = await startCniService({ socketPath: config.cniSocket, field: 'cniSocket', plugin: podwirePlugin(cniDeps.deps), log });
+    log('info', 'serving', { apiSocket: config.apiSocket, cniSocket: config.cniSocket, listen: `${config.listen.host}:${config.listen.port}` });
 
     const setupDeps: NodeSetupDeps = { config, kernel, source, backend, ensureSysctl, log, sleep, now: () => new Date() };
     node = await setupNode(setupDeps);
@@ -203,6 +212,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
       podCIDRs: node.podCIDRs,
       clusterCIDRs: [formatCidr(config.pool.cidr), ...(config.poolV6 ? [formatCidr(config.poolV6.cidr)] : [])],
       stateDir: config.stateDir,
+      serviceSocket: config.cniSocket,
     }));
     conflistPath = outcome.path;
     readiness.conflist = true;
@@ -224,6 +234,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   policyDataplane?.close();
   if (tcp) await closeServer(tcp);
   if (api) await closeApiSocket(api, config.apiSocket);
+  await cniService?.close();
+  await cniDeps.dispose();
   metrics.close();
   source.close();
   kernel.close();

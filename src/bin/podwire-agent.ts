@@ -1,9 +1,13 @@
-// podwire-agent: the per-node agent. Entry point only: the process edge
-// (signals, stderr, files) and the exit code; everything else is in
-// src/agent/main.ts.
+// podwire-agent: the per-node agent (or, as `podwire-agent serve-cni`, only
+// its CNI service). Entry point only: the process edge (signals, stderr,
+// files) and the exit code; everything else is in src/agent/.
 import { processIo, runAgent } from '../agent/main.js';
+import { runServeCni } from '../agent/serve-cni.js';
 
-runAgent(process.argv.slice(2), processIo()).then(
+const argv = process.argv.slice(2);
+const run = argv[0] === 'serve-cni' ? runServeCni(argv.slice(1), processIo()) : runAgent(argv, processIo());
+
+run.then(
   (code) => {
     process.exitCode = code;
     // Sockets, timers and watches are closed; anything left (a stuck kernel call) must not keep a stopped agent alive.

@@ -1,21 +1,22 @@
-// podwire: entry point only. Builds the real dependencies (lazily: VERSION
-// loads no FFI) and lets the skel do the protocol.
-import { openNetlink } from '../kernel/netlink/index.js';
-import { openNetns, withNetns } from '../kernel/netns.js';
-import { ensureSysctl } from '../kernel/sysctl.js';
-import type { PodwireDeps } from '../plugins/podwire/deps.js';
-import { ipamDelegateFor } from '../plugins/podwire/ipam-delegate.js';
-import { openNftState } from '../plugins/podwire/nft-state.js';
+// podwire: entry point only. With a `serviceSocket` in its config the
+// invocation is forwarded to the node's CNI service when that answers
+// (docs/cni-service.md); otherwise, or when the service refuses, the skel
+// runs the verb here with the real dependencies (lazily: VERSION loads no FFI).
+import { serviceSocketOf } from '../cni/service-protocol.js';
+import { kernelDeps } from '../plugins/podwire/kernel-deps.js';
 import { podwirePlugin } from '../plugins/podwire/plugin.js';
-import { runPluginMain } from './lib/run-plugin.js';
+import { finishProcess } from './lib/exit.js';
+import { readStdin, runPluginMain, writeStdout } from './lib/run-plugin.js';
+import { callService } from './lib/service-client.js';
 
-const deps: PodwireDeps = {
-  openNetlink: (netns) => openNetlink(netns),
-  openNetns,
-  withNetns,
-  ensureSysctl: (key, value) => ensureSysctl(key, value),
-  ipam: ipamDelegateFor,
-  openNft: openNftState,
-};
+const stdin = readStdin();
+const command = process.env.CNI_COMMAND;
+const socket = command !== undefined && command !== 'VERSION' ? serviceSocketOf(stdin.toString('utf8')) : undefined;
+const outcome = socket === undefined ? undefined : callService(socket, process.env, stdin.toString('utf8'));
 
-runPluginMain('podwire', podwirePlugin(deps));
+if (outcome === undefined || 'fallback' in outcome) {
+  runPluginMain('podwire', podwirePlugin(kernelDeps()), stdin);
+} else {
+  writeStdout(outcome.stdout);
+  finishProcess(outcome.exitCode);
+}

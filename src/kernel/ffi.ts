@@ -30,6 +30,11 @@ export function loadKoffi(): Koffi {
   return koffi;
 }
 
+/** Whether this process has loaded koffi (VERSION and early errors never do). */
+export function koffiLoaded(): boolean {
+  return koffi !== undefined;
+}
+
 /** libc, loaded once per process. */
 export function libc(): KoffiTypes.IKoffiLib {
   libcLib ??= loadKoffi().load('libc.so.6');

@@ -5,8 +5,9 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { CniError, ErrorCode } from '../../cni/errors.js';
 import { runSkel, type Plugin } from '../../cni/skel.js';
+import { finishProcess } from './exit.js';
 
-function readStdin(): Buffer {
+export function readStdin(): Buffer {
   try {
     return readFileSync(0);
   } catch {
@@ -15,7 +16,7 @@ function readStdin(): Buffer {
   }
 }
 
-function writeStdout(text: string): void {
+export function writeStdout(text: string): void {
   const buf = Buffer.from(text);
   let off = 0;
   while (off < buf.length) {
@@ -28,15 +29,14 @@ function writeStdout(text: string): void {
   }
 }
 
-export function runPluginMain(name: string, plugin: Plugin): void {
-  runSkel({ env: process.env, stdin: readStdin(), stdout: writeStdout }, plugin).then(
-    (code) => {
-      process.exitCode = code;
-    },
+/** `stdin`: already read by the caller (podwire reads it to decide where the verb runs). */
+export function runPluginMain(name: string, plugin: Plugin, stdin: Buffer = readStdin()): void {
+  runSkel({ env: process.env, stdin, stdout: writeStdout }, plugin).then(
+    (code) => finishProcess(code),
     (err: unknown) => {
       // runSkel reports every error itself; this is the last line of defence.
       writeStdout(JSON.stringify(new CniError(ErrorCode.Internal, `${name}: internal error`, String(err)).toJSON()));
-      process.exitCode = 1;
+      finishProcess(1);
     },
   );
 }

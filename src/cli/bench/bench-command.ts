@@ -1,10 +1,11 @@
 // `podwirectl bench cni [--pods N] [--concurrency C] [--rounds R] [--json]`.
 // Prints an aligned table (or JSON) with p50/p99 per operation for Podwire
-// and the reference plugins, and the Podwire/reference ratios.
+// (with and without its CNI service) and the reference plugins, and the
+// Podwire/reference ratios.
 import { parseArgs } from 'node:util';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from '../io.js';
 import { renderTable } from '../table.js';
-import { runCniBench, type CniBenchReport, type ImplId } from './cni-bench.js';
+import { IMPL_IDS, IMPL_LABELS, runCniBench, type CniBenchReport } from './cni-bench.js';
 import { dataplaneCommand } from './dataplane-command.js';
 import { policyBenchCommand } from './policy-bench-command.js';
 
@@ -16,7 +17,9 @@ export const BENCH_USAGE = `Usage:
 Runs the same ADD+DEL workload (bridge, gateway, masquerade) against podwire + podwire-ipam
 and the reference bridge + host-local (/usr/lib/cni), as real processes with a clean
 environment, in throwaway network namespaces, and prints p50/p99 per operation and the
-podwire/reference ratio. Defaults: --pods 20 --concurrency 1 --rounds 3.
+podwire/reference ratios. Podwire runs twice: answered by its CNI service (podwire-agent
+serve-cni, as on a node with the agent) and standalone. Defaults: --pods 20
+--concurrency 1 --rounds 3.
 `;
 
 export interface BenchDeps {
@@ -38,7 +41,7 @@ const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '-');
 
 export function formatReport(r: CniBenchReport): string {
   const rows: string[][] = [];
-  for (const id of ['podwire', 'reference'] as ImplId[]) {
+  for (const id of IMPL_IDS) {
     for (const op of ['add', 'del', 'cycle'] as const) {
       const s = r.results[id][op];
       rows.push([id, op === 'cycle' ? 'ADD+DEL' : op.toUpperCase(), String(s.n), ms(s.p50), ms(s.p99), ms(s.mean)]);
@@ -46,8 +49,12 @@ export function formatReport(r: CniBenchReport): string {
   }
   const head = `CNI benchmark: ${r.pods} pods x ${r.rounds} rounds, concurrency ${r.concurrency}, masquerade on\n\n`;
   const table = renderTable(['impl', 'op', 'n', 'p50 ms', 'p99 ms', 'mean ms'], rows, ['left', 'left', 'right', 'right', 'right', 'right']);
-  const ratio = `\npodwire/reference p50: ADD ${r.ratio.add.toFixed(2)}  DEL ${r.ratio.del.toFixed(2)}  ADD+DEL ${r.ratio.cycle.toFixed(2)}\n`;
-  return head + table + ratio;
+  const legend = IMPL_IDS.map((id) => `  ${id.padEnd(10)} ${IMPL_LABELS[id]}`).join('\n');
+  const ratios = (['podwire', 'standalone'] as const).map((id) => {
+    const q = r.ratio[id];
+    return `${`${id}/reference p50:`.padEnd(26)} ADD ${q.add.toFixed(2)}  DEL ${q.del.toFixed(2)}  ADD+DEL ${q.cycle.toFixed(2)}`;
+  }).join('\n');
+  return `${head}${table}\n${legend}\n\n${ratios}\n`;
 }
 
 export function benchCommand(deps: BenchDeps): Command {

@@ -1,9 +1,12 @@
 // `podwirectl bench cni`: the same ADD+DEL workload against Podwire
 // (podwire + podwire-ipam) and the reference plugins (bridge + host-local
-// from /usr/lib/cni), both with ipMasq and a gateway, both executed as real
-// processes with a clean environment, in one run. Rounds alternate which
-// implementation goes first, so drift on a shared machine (page cache, other
-// load) hits both alike. Everything runs in a throwaway host netns (both
+// from /usr/lib/cni), all with ipMasq and a gateway, all executed as real
+// processes with a clean environment, in one run. Podwire runs twice: as a
+// node runs it (the agent's CNI service answering the executable,
+// docs/cni-service.md; here `podwire-agent serve-cni` in the host netns) and
+// standalone (no service: the executable does everything itself, as on a
+// plain podman host). Rounds rotate which implementation goes first, so drift
+// on a shared machine (page cache, other load) hits all alike. Everything runs in a throwaway host netns (both
 // implementations reach it the same way: nsenter) with throwaway pod netns,
 // removed at the end, also on failure or interrupt.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, type LatencySummary } from '../../core/bench/stats.js';
 import { ProcessPluginExecutor } from '../cni/plugin-executor.js';
+import { startServeCni, type ServeCniProcess } from '../cni/serve-cni-process.js';
 import { BenchNetns } from './bench-netns.js';
 
 export interface CniBenchOptions {
@@ -22,7 +26,18 @@ export interface CniBenchOptions {
   progress(message: string): void;
 }
 
-export type ImplId = 'podwire' | 'reference';
+export type ImplId = 'podwire' | 'standalone' | 'reference';
+
+export const IMPL_IDS: readonly ImplId[] = ['podwire', 'standalone', 'reference'];
+
+/** What each row runs, for the report. */
+export const IMPL_LABELS: Record<ImplId, string> = {
+  podwire: 'podwire executable answered by the CNI service (as the agent runs it)',
+  standalone: 'podwire executable alone (no service on the host)',
+  reference: 'reference bridge + host-local',
+};
+
+export interface Ratios { add: number; del: number; cycle: number }
 
 export interface ImplStats { add: LatencySummary; del: LatencySummary; cycle: LatencySummary }
 
@@ -31,8 +46,10 @@ export interface CniBenchReport {
   rounds: number;
   concurrency: number;
   results: Record<ImplId, ImplStats>;
-  /** podwire p50 / reference p50 per operation. */
-  ratio: { add: number; del: number; cycle: number };
+  /** p50 / reference p50 per operation, for each Podwire variant. */
+  ratio: Record<Exclude<ImplId, 'reference'>, Ratios>;
+  /** Requests the CNI service answered itself (every podwire ADD and DEL, warm-up included) and refused. */
+  service: { served: number; refused: number };
 }
 
 interface Impl {
@@ -46,7 +63,7 @@ interface Impl {
 
 const PLUGIN_TIMEOUT_MS = 60_000;
 
-function makeImpl(id: ImplId, binDir: string, type: string, ipamType: string, bridge: string, subnet: string, dataDir: string): Impl {
+function makeImpl(id: ImplId, binDir: string, type: string, ipamType: string, bridge: string, subnet: string, dataDir: string, extra: Record<string, unknown> = {}): Impl {
   return {
     id,
     binary: join(binDir, type),
@@ -59,6 +76,7 @@ function makeImpl(id: ImplId, binDir: string, type: string, ipamType: string, br
       isGateway: true,
       ipMasq: true,
       ipam: { type: ipamType, ranges: [[{ subnet }]], dataDir },
+      ...extra,
     },
     pods: [],
     samples: { add: [], del: [], cycle: [] },
@@ -80,7 +98,9 @@ export async function runCniBench(opts: CniBenchOptions, onCleanupNeeded: (clean
   const prefix = `pwbench${process.pid.toString(36)}`;
   const netns = new BenchNetns(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  let service: ServeCniProcess | undefined;
   const cleanup = (): void => {
+    service?.kill();
     netns.removeAll();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -88,11 +108,14 @@ export async function runCniBench(opts: CniBenchOptions, onCleanupNeeded: (clean
   try {
     const host = netns.create('host');
     const executor = new ProcessPluginExecutor(host);
+    opts.progress('starting the CNI service');
+    service = await startServeCni(opts.podwireBinDir, host, join(dataDir, 'cni.sock'));
     const impls: Impl[] = [
-      makeImpl('podwire', opts.podwireBinDir, 'podwire', 'podwire-ipam', `${prefix}p`.slice(0, 15), '10.250.0.0/16', join(dataDir, 'podwire')),
+      makeImpl('podwire', opts.podwireBinDir, 'podwire', 'podwire-ipam', `${prefix}p`.slice(0, 15), '10.250.0.0/16', join(dataDir, 'podwire'), { serviceSocket: service.socketPath }),
+      makeImpl('standalone', opts.podwireBinDir, 'podwire', 'podwire-ipam', `${prefix}s`.slice(0, 15), '10.249.0.0/16', join(dataDir, 'standalone')),
       makeImpl('reference', opts.referenceBinDir, 'bridge', 'host-local', `${prefix}r`.slice(0, 15), '10.251.0.0/16', join(dataDir, 'reference')),
     ];
-    opts.progress(`creating ${opts.pods * 2} pod namespaces`);
+    opts.progress(`creating ${opts.pods * impls.length} pod namespaces`);
     for (const impl of impls) {
       for (let i = 0; i < opts.pods; i++) impl.pods.push(netns.create(`${impl.id[0] ?? 'x'}${i}`));
     }
@@ -124,7 +147,7 @@ export async function runCniBench(opts: CniBenchOptions, onCleanupNeeded: (clean
     }
 
     for (let round = 0; round < opts.rounds; round++) {
-      const order = round % 2 === 0 ? impls : [...impls].reverse();
+      const order = [...impls.slice(round % impls.length), ...impls.slice(0, round % impls.length)];
       for (const impl of order) {
         const results = new Map<string, { add: number; result: unknown }>();
         let done = 0;
@@ -145,14 +168,22 @@ export async function runCniBench(opts: CniBenchOptions, onCleanupNeeded: (clean
       }
     }
 
+    const counts = await service.stop();
+    service = undefined;
+    const expected = 2 * (1 + opts.rounds * opts.pods);
+    if (counts.served !== expected) {
+      throw new Error(`the CNI service answered ${counts.served} of ${expected} podwire requests (refused ${counts.refused}): the podwire rows would not measure it`);
+    }
     const stats = (impl: Impl): ImplStats => ({ add: summarize(impl.samples.add), del: summarize(impl.samples.del), cycle: summarize(impl.samples.cycle) });
-    const [pw, ref] = impls.map(stats) as [ImplStats, ImplStats];
+    const [pw, alone, ref] = impls.map(stats) as [ImplStats, ImplStats, ImplStats];
+    const ratios = (s: ImplStats): Ratios => ({ add: s.add.p50 / ref.add.p50, del: s.del.p50 / ref.del.p50, cycle: s.cycle.p50 / ref.cycle.p50 });
     return {
       pods: opts.pods,
       rounds: opts.rounds,
       concurrency: opts.concurrency,
-      results: { podwire: pw, reference: ref },
-      ratio: { add: pw.add.p50 / ref.add.p50, del: pw.del.p50 / ref.del.p50, cycle: pw.cycle.p50 / ref.cycle.p50 },
+      results: { podwire: pw, standalone: alone, reference: ref },
+      ratio: { podwire: ratios(pw), standalone: ratios(alone) },
+      service: counts,
     };
   } finally {
     cleanup();

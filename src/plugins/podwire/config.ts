@@ -28,6 +28,11 @@ export interface PodwireConf {
   /** IPv6 DAD on the container side; off by default so addresses are usable when ADD returns. */
   enableDad: boolean;
   ipamType: string | undefined;
+  /**
+   * The node's CNI service (docs/cni-service.md): the executable forwards the
+   * invocation there when it answers, and runs it itself otherwise.
+   */
+  serviceSocket: string | undefined;
 }
 
 const IFNAME_RE = /^[^/:\s]{1,15}$/;
@@ -58,6 +63,13 @@ function cidrList(raw: Record<string, unknown>, key: string): Array<{ family: 4 
   });
 }
 
+function serviceSocket(raw: Record<string, unknown>): string | undefined {
+  const v = raw.serviceSocket;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0')) throw configError('serviceSocket', 'must be an absolute path to a unix socket');
+  return v;
+}
+
 export function parsePodwireConf(conf: NetConf): PodwireConf {
   const raw = conf.raw;
   const bridge = raw.bridge ?? 'cni0';
@@ -78,6 +90,7 @@ export function parsePodwireConf(conf: NetConf): PodwireConf {
     macspoofchk: bool(raw, 'macspoofchk'),
     enableDad: bool(raw, 'enabledad'),
     ipamType: conf.ipam?.type,
+    serviceSocket: serviceSocket(raw),
   };
   if (parsed.hairpinMode && parsed.promiscMode) {
     throw configError('hairpinMode', 'cannot be combined with promiscMode (the bridge would see every frame twice)');

@@ -18,4 +18,11 @@ export interface PodwireDeps {
   ensureSysctl(key: string, value: string): boolean;
   ipam(type: string): IpamDelegate;
   openNft(): NftState;
+  /**
+   * Kernel work a verb need not wait for: memory the kernel frees after an
+   * RCU grace period once a link is already gone. A long-lived caller (the
+   * CNI service) takes it over and answers at once; when absent, the verb
+   * awaits it (a process cannot exit before its kernel calls return anyway).
+   */
+  background?(what: string, work: Promise<unknown>): void;
 }

@@ -62,3 +62,24 @@ export function openNftState(): NftState {
     },
   };
 }
+
+/**
+ * One NftState kept open for a long-lived process (the CNI service): the
+ * verbs' close() and closeAsync() leave it open, so neither libnftables's
+ * start nor the socket release (which waits for an RCU grace period after a
+ * deletion) is paid per request. dispose() releases it for good.
+ */
+export function sharedNftState(): NftState & { dispose(): Promise<void> } {
+  const state = openNftState();
+  return {
+    apply: (script) => state.apply(script),
+    chainIsCurrent: (spec) => state.chainIsCurrent(spec),
+    listTagged: () => state.listTagged(),
+    removeTagged: (match) => state.removeTagged(match),
+    close() {
+      // kept for the next request
+    },
+    closeAsync: () => Promise.resolve(),
+    dispose: () => state.closeAsync(),
+  };
+}

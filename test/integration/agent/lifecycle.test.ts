@@ -50,7 +50,7 @@ describe('podwire-agent lifecycle (vxlan)', () => {
   test('a second agent on the node refuses to start', async () => {
     const second = lab!.startAgent({ ...n1 });
     assert.equal(await second.exited, 1);
-    assert.match(second.log(), /an agent is already serving .*agent\.sock/);
+    assert.match(second.log(), /an agent is already listening on .*agent\.sock/);
     assert.equal((await apiGet(n1.socket, '/readyz')).status, 200, 'the first one still serves');
   });
 

@@ -8,18 +8,18 @@ import { CONFLIST_NAME, ensureConflist, missingPlugins, renderConflist } from '.
 const GOLDEN = 'test/unit/agent/golden/10-podwire.conflist';
 
 test('rendered conflist matches the golden file', () => {
-  const text = renderConflist({ mtu: 1450, podCIDRs: ['10.244.1.0/24'], clusterCIDRs: ['10.244.0.0/16'], stateDir: '/var/lib/podwire' });
+  const text = renderConflist({ mtu: 1450, podCIDRs: ['10.244.1.0/24'], clusterCIDRs: ['10.244.0.0/16'], stateDir: '/var/lib/podwire', serviceSocket: '/var/lib/podwire/cni.sock' });
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, text);
   assert.equal(text, readFileSync(GOLDEN, 'utf8'));
 });
 
 test('dual stack: one range set per family', () => {
-  const conf = JSON.parse(renderConflist({ mtu: 1450, podCIDRs: ['10.244.1.0/24', 'fd00:244:0:1::/64'], clusterCIDRs: ['10.244.0.0/16', 'fd00:244::/48'], stateDir: '/s' })) as { plugins: Array<{ ipam: { ranges: unknown } }> };
+  const conf = JSON.parse(renderConflist({ mtu: 1450, podCIDRs: ['10.244.1.0/24', 'fd00:244:0:1::/64'], clusterCIDRs: ['10.244.0.0/16', 'fd00:244::/48'], stateDir: '/s', serviceSocket: '/s/cni.sock' })) as { plugins: Array<{ ipam: { ranges: unknown } }> };
   assert.deepEqual(conf.plugins[0]?.ipam.ranges, [[{ subnet: '10.244.1.0/24' }], [{ subnet: 'fd00:244:0:1::/64' }]]);
 });
 
 test('the cluster CIDRs keep pod sources (the plugin drops the node block nested inside)', () => {
-  const conf = JSON.parse(renderConflist({ mtu: 1450, podCIDRs: ['10.244.5.0/24'], clusterCIDRs: ['10.244.0.0/16', 'fd00::/48'], stateDir: '/s' })) as { plugins: Array<{ nonMasqueradeCIDRs: unknown }> };
+  const conf = JSON.parse(renderConflist({ mtu: 1450, podCIDRs: ['10.244.5.0/24'], clusterCIDRs: ['10.244.0.0/16', 'fd00::/48'], stateDir: '/s', serviceSocket: '/s/cni.sock' })) as { plugins: Array<{ nonMasqueradeCIDRs: unknown }> };
   assert.deepEqual(conf.plugins[0]?.nonMasqueradeCIDRs, ['10.244.0.0/16', 'fd00::/48']);
 });
 
