@@ -9,7 +9,7 @@ import { DIST_BIN } from '../../helpers/plugin.js';
 
 interface Summary { n: number; p50: number; p99: number; mean: number }
 
-test('bench cni runs both implementations and cleans up', () => {
+test('bench cni runs podwire (with and without its CNI service) and the reference, and cleans up', () => {
   const before = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   const r = spawnSync(`${DIST_BIN}/podwirectl`, ['bench', 'cni', '--pods', '2', '--rounds', '2', '--json'], {
     encoding: 'utf8',
@@ -17,9 +17,14 @@ test('bench cni runs both implementations and cleans up', () => {
     timeout: 120_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { pods: number; rounds: number; concurrency: number; results: Record<string, Record<string, Summary>>; ratio: Record<string, number> };
+  const report = JSON.parse(r.stdout) as {
+    pods: number; rounds: number; concurrency: number;
+    results: Record<string, Record<string, Summary>>;
+    ratio: Record<string, Record<string, number>>;
+    service: { served: number; refused: number };
+  };
   assert.deepEqual([report.pods, report.rounds, report.concurrency], [2, 2, 1]);
-  for (const impl of ['podwire', 'reference']) {
+  for (const impl of ['podwire', 'standalone', 'reference']) {
     for (const op of ['add', 'del', 'cycle']) {
       const s = report.results[impl]?.[op];
       assert.ok(s, `${impl}.${op}`);
@@ -27,9 +32,15 @@ test('bench cni runs both implementations and cleans up', () => {
       assert.ok(s.p50 > 0 && s.p99 >= s.p50, `${impl}.${op}: ${JSON.stringify(s)}`);
     }
   }
-  for (const op of ['add', 'del', 'cycle']) assert.ok((report.ratio[op] ?? 0) > 0, `ratio.${op}`);
+  for (const impl of ['podwire', 'standalone']) {
+    for (const op of ['add', 'del', 'cycle']) assert.ok((report.ratio[impl]?.[op] ?? 0) > 0, `ratio.${impl}.${op}`);
+  }
+  // Every podwire ADD and DEL (warm-up cycle included) was answered by the service itself.
+  assert.deepEqual(report.service, { served: 2 * (1 + 2 * 2), refused: 0 });
   const after = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   assert.deepEqual(after.split('\n').filter((l) => l.startsWith('pwbench')), before.split('\n').filter((l) => l.startsWith('pwbench')));
+  const serveCni = spawnSync('pgrep', ['-f', 'podwire-agent serve-cni'], { encoding: 'utf8' });
+  assert.equal(serveCni.stdout.trim(), '', 'no serve-cni process left');
 });
 
 test('bench refuses bad arguments with usage (exit 2)', () => {
