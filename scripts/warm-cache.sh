@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 tag="pwwarm$$"
 host="${tag}-host"; pod="${tag}-pod"
 data=$(mktemp -d "/tmp/${tag}-XXXX")
-cleanup() { ip netns delete "$pod" 2>/dev/null; ip netns delete "$host" 2>/dev/null; rm -rf "$data"; }
+svc=""
+cleanup() {
+  [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null
+  ip netns delete "$pod" 2>/dev/null; ip netns delete "$host" 2>/dev/null; rm -rf "$data"
+}
 trap cleanup EXIT
 ip netns add "$host" && ip netns add "$pod" || exit 0
 
@@ -36,5 +40,12 @@ for plugin in podwire podwire-ipam podwire-loopback; do
   call "$plugin" ADD "$(conf 0.4.0 | sed "s/\"type\":\"podwire\"/\"type\":\"$plugin\"/")" >/dev/null
   call "$plugin" DEL "$(conf 0.4.0 | sed "s/\"type\":\"podwire\"/\"type\":\"$plugin\"/")" >/dev/null
 done
+# The executable's other path: forwarding to the CNI service (docs/cni-service.md).
+nsenter --net="/run/netns/$host" "$bin/podwire-agent" serve-cni --socket "$data/cni.sock" 2>/dev/null &
+svc=$!
+for _ in $(seq 100); do [ -S "$data/cni.sock" ] && break; sleep 0.05; done
+c=$(conf 1.1.0 ",\"serviceSocket\":\"$data/cni.sock\"")
+call podwire ADD "$c" >/dev/null && call podwire DEL "$c" >/dev/null
+
 ls dist/bin/*.bundle.cache >/dev/null 2>&1 && echo "warm-cache: code caches written" >&2
 exit 0
