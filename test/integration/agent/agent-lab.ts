@@ -256,6 +256,7 @@ export interface StatusDoc {
   peers: Array<{ node: string; podCIDR: string; underlayIP: string; vtepMAC: string | null; error?: string }>;
   skipped: Array<{ node: string; reason: string }>;
   conflist: string | null;
+  cniService: { socket: string; served: number; refused: number; inFlight: number } | null;
   startedAt: string;
   reconciles: { full: { count: number; sumSeconds: number }; incremental: { count: number; sumSeconds: number } };
 }

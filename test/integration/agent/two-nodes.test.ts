@@ -89,7 +89,11 @@ for (const backend of ['vxlan', 'routed'] as const) {
       // The whole cluster CIDR keeps pod sources; the plugin keeps only the outermost of nested networks.
       assert.deepEqual(conf.plugins[0]?.nonMasqueradeCIDRs, [clusterCIDR]);
       assert.equal(conf.plugins[0]?.mtu, s.mtu);
+      assert.equal(conf.plugins[0]?.serviceSocket, s.cniService?.socket, 'the plugin is pointed at the agent\'s CNI service');
+      const servedBefore = s.cniService?.served ?? 0;
       pods.push(lab!.addPod(n1), lab!.addPod(n2));
+      // The runtime's ADD reached the agent's service (docs/cni-service.md), not an in-process fallback.
+      assert.equal((await status(n1)).cniService?.served, servedBefore + 1, 'node 1\'s agent answered the ADD');
       const [p1, p2] = pods as [LabPod, LabPod];
       assert.ok(p1.ip.startsWith(s.podCIDRs[0]!.split('.').slice(0, 3).join('.')), `${p1.ip} in ${s.podCIDRs[0]}`);
       server = await startEchoServer(p2.ns.path);
