@@ -25,8 +25,8 @@ export interface ConflistInput {
   /** The cluster's pod networks: traffic to them keeps the pod source address. */
   clusterCIDRs: readonly string[];
   stateDir: string;
-  /** The agent's CNI service; the plugin runs a verb itself when it does not answer. */
-  serviceSocket: string;
+  /** The agent's CNI service; the plugin runs a verb itself when it does not answer (or when there is none). */
+  serviceSocket?: string;
 }
 
 export function renderConflist(input: ConflistInput): string {
@@ -45,7 +45,7 @@ export function renderConflist(input: ConflistInput): string {
         // The plugin keeps only the outermost of nested networks (the node
         // block sits inside the cluster CIDR) in its interval set.
         nonMasqueradeCIDRs: [...input.clusterCIDRs],
-        serviceSocket: input.serviceSocket,
+        ...(input.serviceSocket !== undefined ? { serviceSocket: input.serviceSocket } : {}),
         ipam: {
           type: 'podwire-ipam',
           ranges: input.podCIDRs.map((subnet) => [{ subnet }]),

@@ -27,6 +27,8 @@ export interface CniServiceOptions {
   field: string;
   plugin: Plugin;
   log: AgentLog;
+  /** Called after every answered or refused request (the worker thread reports its counts this way). */
+  onStats?(stats: CniServiceStats): void;
 }
 
 export interface CniServiceStats {
@@ -43,7 +45,8 @@ export interface CniService {
 }
 
 function namespaceId(kind: 'net' | 'mnt'): string {
-  const st = statSync(`/proc/self/ns/${kind}`);
+  // thread-self: the service may run on a worker thread, and namespaces are per thread.
+  const st = statSync(`/proc/thread-self/ns/${kind}`);
   return `${st.dev}:${st.ino}`;
 }
 
@@ -59,9 +62,11 @@ export async function startCniService(opts: CniServiceOptions): Promise<CniServi
   const respond = (sock: Socket, response: ServiceResponse): void => {
     sock.end(`${JSON.stringify(response)}\n`);
   };
+  const report = (): void => opts.onStats?.({ ...stats });
   const refuse = (sock: Socket, why: string): void => {
     stats.refused++;
     respond(sock, { v: SERVICE_PROTOCOL, refused: why });
+    report();
   };
 
   const serve = async (sock: Socket, line: string): Promise<void> => {
@@ -86,6 +91,7 @@ export async function startCniService(opts: CniServiceOptions): Promise<CniServi
     const exitCode = await runSkel({ env: request.env, stdin: request.stdin, stdout: (text) => { stdout += text; } }, opts.plugin);
     stats.served++;
     respond(sock, { v: SERVICE_PROTOCOL, exitCode, stdout });
+    report();
   };
 
   const onConnection = (sock: Socket): void => {
@@ -116,6 +122,7 @@ export async function startCniService(opts: CniServiceOptions): Promise<CniServi
       }).finally(() => {
         stats.inFlight--;
         running.delete(job);
+        report();
       });
       running.add(job);
     });

@@ -21,9 +21,7 @@ import type { OverlayBackend } from './backends/overlay-backend.js';
 import { RoutedBackend } from './backends/routed-backend.js';
 import { VxlanBackend } from './backends/vxlan-backend.js';
 import { ensureConflist, missingPlugins, renderConflist } from './cni-config.js';
-import { startCniService, type CniService } from './cni-service.js';
-import { podwirePlugin } from '../plugins/podwire/plugin.js';
-import { serviceDeps } from '../plugins/podwire/kernel-deps.js';
+import { startCniServiceThread, type CniServiceThread } from './cni-service-thread.js';
 import type { ClusterSource } from './cluster/cluster-source.js';
 import { FileClusterSource, fileSourceOptions } from './cluster/file-source.js';
 import type { Node, Stored } from './cluster/types.js';
@@ -45,6 +43,12 @@ export interface AgentIo {
   readFile(path: string): string;
   /** Aborted when the process is asked to stop (SIGTERM/SIGINT). */
   stopSignal: AbortSignal;
+  /**
+   * The agent's entry script, which serves CNI when started as a worker
+   * thread (cni-service-thread.ts). Without it the agent runs no CNI service
+   * and the conflist names none: plugins run their verbs themselves.
+   */
+  cniServiceEntry?: string;
 }
 
 type OwnedSource = ClusterSource & { close(): void };
@@ -128,8 +132,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   let controller: NodeController | undefined;
   let policy: PolicyController | undefined;
   let policyDataplane: NftPolicyDataplane | undefined;
-  let cniService: CniService | undefined;
-  const cniDeps = serviceDeps((what, err) => log('warn', 'CNI service background work failed', { what, error: err }));
+  let cniService: CniServiceThread | undefined;
 
   const currentReadiness = (): Readiness => ({ ...readiness, peersReconciled: controller?.synced ?? false, policySynced: policy?.synced ?? false });
   const status = () => {
@@ -165,8 +168,10 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
     tcp = await listenTcp(config.listen, createAgentHandler(deps, TCP_ENDPOINTS));
     // The plugin forwards verbs here once the conflist names this socket; until then, and whenever it
     // cannot connect, it runs them itself on the same on-disk and kernel state.
-    cniService = await startCniService({ socketPath: config.cniSocket, field: 'cniSocket', plugin: podwirePlugin(cniDeps.deps), log });
-    log('info', 'serving', { apiSocket: config.apiSocket, cniSocket: config.cniSocket, listen: `${config.listen.host}:${config.listen.port}` });
+    if (io.cniServiceEntry !== undefined) {
+      cniService = await startCniServiceThread({ entry: io.cniServiceEntry, socketPath: config.cniSocket, nodeName: config.nodeName, log });
+    }
+    log('info', 'serving', { apiSocket: config.apiSocket, cniSocket: cniService?.socketPath ?? 'none', listen: `${config.listen.host}:${config.listen.port}` });
 
     const setupDeps: NodeSetupDeps = { config, kernel, source, backend, ensureSysctl, log, sleep, now: () => new Date() };
     node = await setupNode(setupDeps);
@@ -212,7 +217,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
       podCIDRs: node.podCIDRs,
       clusterCIDRs: [formatCidr(config.pool.cidr), ...(config.poolV6 ? [formatCidr(config.poolV6.cidr)] : [])],
       stateDir: config.stateDir,
-      serviceSocket: config.cniSocket,
+      ...(cniService ? { serviceSocket: cniService.socketPath } : {}),
     }));
     conflistPath = outcome.path;
     readiness.conflist = true;
@@ -235,7 +240,6 @@ export async function runAgent(argv: readonly string[], io: AgentIo): Promise<nu
   if (tcp) await closeServer(tcp);
   if (api) await closeApiSocket(api, config.apiSocket);
   await cniService?.close();
-  await cniDeps.dispose();
   metrics.close();
   source.close();
   kernel.close();
@@ -278,12 +282,13 @@ function selfWatcher(deps: NodeSetupDeps, state: () => NodeState | undefined, lo
 }
 
 /** For src/bin: the real process edge. */
-export function processIo(): AgentIo {
+export function processIo(cniServiceEntry?: string): AgentIo {
   const controller = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => controller.abort());
   return {
     stderr: (text) => process.stderr.write(text),
     readFile: (path) => readFileSync(path, 'utf8'),
     stopSignal: controller.signal,
+    ...(cniServiceEntry !== undefined ? { cniServiceEntry } : {}),
   };
 }

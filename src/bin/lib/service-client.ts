@@ -18,7 +18,7 @@ export type ServiceOutcome = { exitCode: number; stdout: string } | { fallback: 
 const ANSWER_TIMEOUT_MS = 120_000;
 
 function namespaceId(kind: 'net' | 'mnt'): string {
-  const st = statSync(`/proc/self/ns/${kind}`);
+  const st = statSync(`/proc/thread-self/ns/${kind}`);
   return `${st.dev}:${st.ino}`;
 }
 
