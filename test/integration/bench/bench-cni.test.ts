@@ -10,7 +10,9 @@ import { DIST_BIN } from '../../helpers/plugin.js';
 interface Summary { n: number; p50: number; p99: number; mean: number }
 
 test('bench cni runs podwire (with and without its CNI service) and the reference, and cleans up', () => {
+  const serveCni = (): string[] => spawnSync('pgrep', ['-f', 'podwire-agent serve-cni'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
   const before = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const servicesBefore = serveCni();
   const r = spawnSync(`${DIST_BIN}/podwirectl`, ['bench', 'cni', '--pods', '2', '--rounds', '2', '--json'], {
     encoding: 'utf8',
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
@@ -39,8 +41,7 @@ test('bench cni runs podwire (with and without its CNI service) and the referenc
   assert.deepEqual(report.service, { served: 2 * (1 + 2 * 2), refused: 0 });
   const after = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   assert.deepEqual(after.split('\n').filter((l) => l.startsWith('pwbench')), before.split('\n').filter((l) => l.startsWith('pwbench')));
-  const serveCni = spawnSync('pgrep', ['-f', 'podwire-agent serve-cni'], { encoding: 'utf8' });
-  assert.equal(serveCni.stdout.trim(), '', 'no serve-cni process left');
+  assert.deepEqual(serveCni(), servicesBefore, 'no serve-cni process of the bench left');
 });
 
 test('bench refuses bad arguments with usage (exit 2)', () => {
