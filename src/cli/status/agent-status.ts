@@ -29,6 +29,8 @@ export interface AgentStatusDoc {
   skipped: Array<{ node: string; reason: string }>;
   nodesKnown: number | null;
   conflist: string | null;
+  /** The agent's CNI service (docs/cni-service.md); null when it runs none (or is older). */
+  cniService: { socket: string; served: number; refused: number; restarts: number } | null;
   startedAt: string | null;
 }
 
@@ -110,8 +112,20 @@ export function parseAgentStatus(value: unknown): AgentStatusDoc {
     }),
     nodesKnown: typeof known === 'number' ? known : null,
     conflist: strOrNull(value, 'conflist', ''),
+    cniService: parseCniService(value.cniService),
     startedAt: strOrNull(value, 'startedAt', ''),
   };
+}
+
+function parseCniService(v: unknown): AgentStatusDoc['cniService'] {
+  if (v === undefined || v === null) return null;
+  if (!isObj(v)) throw new StatusDocError('cniService: not an object');
+  const count = (key: string): number => {
+    const n = v[key] ?? 0;
+    if (typeof n !== 'number') throw new StatusDocError(`cniService.${key}: not a number`);
+    return n;
+  };
+  return { socket: str(v, 'socket', 'cniService.'), served: count('served'), refused: count('refused'), restarts: count('restarts') };
 }
 
 /** The readiness parts still missing, in the agent's order ([] when ready). */

@@ -23,6 +23,9 @@ export function formatStatus(doc: AgentStatusDoc, socket: string): string {
     ['ready', readyLine(doc)],
     ['nodes known', orDash(doc.nodesKnown)],
     ['conflist', orDash(doc.conflist)],
+    ['CNI service', doc.cniService
+      ? `${doc.cniService.socket} (served ${doc.cniService.served}, refused ${doc.cniService.refused}${doc.cniService.restarts > 0 ? `, restarted ${doc.cniService.restarts}x` : ''})`
+      : 'none (plugins run their verbs themselves)'],
     ['started', orDash(doc.startedAt)],
     ['agent socket', socket],
   ];

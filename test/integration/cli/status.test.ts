@@ -73,6 +73,7 @@ describe('podwirectl status against lab agents', { skip: unavailable() }, () => 
     assert.equal(value('MTU         '), '1450');
     assert.equal(value('ready       '), 'yes');
     assert.equal(value('agent socket'), socket('node1'));
+    assert.match(value('CNI service ') ?? '', /^\/\S+\/cni\.sock \(served \d+, refused 0\)$/);
     const peers = lines.indexOf('peers (1)');
     assert.ok(peers > 0, r.stdout);
     assert.match(lines[peers + 1] ?? '', /^node +podCIDR +underlayIP +error$/);
@@ -145,6 +146,7 @@ test('status text: peer errors, dual stack, skipped nodes, missing fields', () =
     ],
     skipped: [{ node: 'n4', reason: 'its agent has not published a datapath yet' }],
     nodesKnown: 4, conflist: null, startedAt: '2026-11-22T17:35:54.491Z', reconciles: {},
+    cniService: { socket: '/run/cni.sock', served: 12, refused: 1, inFlight: 0, restarts: 1 },
   });
   assert.equal(formatStatus(doc, '/run/a.sock'), [
     'node          n1',
@@ -156,6 +158,7 @@ test('status text: peer errors, dual stack, skipped nodes, missing fields', () =
     'ready         yes',
     'nodes known   4',
     'conflist      -',
+    'CNI service   /run/cni.sock (served 12, refused 1, restarted 1x)',
     'started       2026-11-22T17:35:54.491Z',
     'agent socket  /run/a.sock',
     '',
