@@ -5,39 +5,16 @@
 // stream stack (~2-5 ms) and costs event-loop turns on every step. A plugin
 // has nothing else to do while it waits, so a blocking recv is the point.
 import { KernelError } from './kernel-error.js';
-import { lastErrno, libcFunction } from './ffi.js';
+import { lastErrno } from './ffi.js';
+import { SOCK_CLOEXEC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, socketCalls, timeval } from './libc-socket.js';
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
-const SO_RCVTIMEO = 20;
-const SO_SNDTIMEO = 21;
 const EINTR = 4;
 const EAGAIN = 11;
 const ENAMETOOLONG = 36;
 /** sizeof(sockaddr_un.sun_path) */
 const SUN_PATH_MAX = 108;
-
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  connect(fd: number, addr: Buffer, len: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
-  recv(fd: number, buf: Buffer, len: number, flags: number): number;
-  close(fd: number): number;
-}
-
-function bind(): Libc {
-  return {
-    socket: libcFunction<Libc['socket']>('int socket(int, int, int)'),
-    connect: libcFunction<Libc['connect']>('int connect(int, const void *, uint32_t)'),
-    setsockopt: libcFunction<Libc['setsockopt']>('int setsockopt(int, int, int, const void *, uint32_t)'),
-    send: libcFunction<Libc['send']>('intptr_t send(int, const void *, size_t, int)'),
-    recv: libcFunction<Libc['recv']>('intptr_t recv(int, void *, size_t, int)'),
-    close: libcFunction<Libc['close']>('int close(int)'),
-  };
-}
 
 /** connectErrno: nothing was sent (no listener, no such path...); otherwise the reply up to the first newline. */
 export type UnixExchange = { connectErrno: number } | { reply: string };
@@ -50,7 +27,7 @@ export type UnixExchange = { connectErrno: number } | { reply: string };
 export function unixExchange(path: string, request: string, timeoutMs: number): UnixExchange {
   const pathBytes = Buffer.from(path);
   if (pathBytes.length >= SUN_PATH_MAX) return { connectErrno: ENAMETOOLONG };
-  const c = bind();
+  const c = socketCalls();
   const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new KernelError('unix.socket', lastErrno(), 'cannot open a unix socket');
   try {
@@ -58,9 +35,7 @@ export function unixExchange(path: string, request: string, timeoutMs: number): 
     addr.writeUInt16LE(AF_UNIX, 0);
     pathBytes.copy(addr, 2);
     if (c.connect(fd, addr, addr.length) < 0) return { connectErrno: lastErrno() };
-    const tv = Buffer.alloc(16);
-    tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
-    tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
+    const tv = timeval(timeoutMs);
     c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
     c.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, tv.length);
 

@@ -16,7 +16,8 @@
 // dump) restarts the dump a few times, as iproute2 and libnl do.
 // Rejected: node:net / dgram (no AF_NETLINK), spawning `ip` (~2 ms per call,
 // parses text, and production code must not depend on iproute2).
-import { lastErrno, libcFunction, loadKoffi } from '../ffi.js';
+import { lastErrno, loadKoffi } from '../ffi.js';
+import { SOCK_CLOEXEC, SOL_SOCKET, SO_RCVTIMEO, socketCalls, timeval, type SocketCalls } from '../libc-socket.js';
 import { Errno, KernelError } from '../kernel-error.js';
 import {
   NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR,
@@ -52,42 +53,26 @@ export interface NetlinkTransport {
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0x80000;
-const SOL_SOCKET = 1;
-const SO_RCVTIMEO = 20;
 const MSG_PEEK = 0x2;
 const MSG_TRUNC = 0x20;
 const RECV_TIMEOUT_S = 10;
 const DUMP_ATTEMPTS = 5;
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  bind(fd: number, addr: Buffer, len: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
+interface Libc extends SocketCalls {
   sendAsync(fd: number, buf: Buffer, len: number, flags: number): Promise<number>;
-  recv(fd: number, buf: Buffer, len: number, flags: number): number;
-  close(fd: number): number;
 }
 
-// Buffers passed as `void *` are handed to C by reference (no copy), which
-// is what recv() needs to fill them.
 interface AsyncCallable {
   async(...args: unknown[]): void;
 }
 
 function bindLibc(): Libc {
-  const send = libcFunction<Libc['send']>('intptr_t send(int, const void *, size_t, int)');
+  const calls = socketCalls();
   return {
-    socket: libcFunction<Libc['socket']>('int socket(int, int, int)'),
-    bind: libcFunction<Libc['bind']>('int bind(int, const void *, uint32_t)'),
-    setsockopt: libcFunction<Libc['setsockopt']>('int setsockopt(int, int, int, const void *, uint32_t)'),
-    send,
+    ...calls,
     sendAsync: (fd, buf, len, flags) => new Promise((resolve, reject) => {
-      (send as unknown as AsyncCallable).async(fd, buf, len, flags, (err: unknown, n: number) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(n)));
+      (calls.send as unknown as AsyncCallable).async(fd, buf, len, flags, (err: unknown, n: number) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(n)));
     }),
-    recv: libcFunction<Libc['recv']>('intptr_t recv(int, void *, size_t, int)'),
-    close: libcFunction<Libc['close']>('int close(int)'),
   };
 }
 
@@ -121,9 +106,7 @@ export class NetlinkSocket implements NetlinkTransport {
       const sa = Buffer.alloc(12);
       sa.writeUInt16LE(AF_NETLINK, 0);
       if (c.bind(fd, sa, sa.length) < 0) throw new KernelError('netlink.bind', lastErrno(), 'cannot bind netlink socket');
-      const tv = Buffer.alloc(16);
-      tv.writeBigInt64LE(BigInt(RECV_TIMEOUT_S), 0);
-      sock.setOpt(SOL_SOCKET, SO_RCVTIMEO, tv, true);
+      sock.setOpt(SOL_SOCKET, SO_RCVTIMEO, timeval(RECV_TIMEOUT_S * 1000), true);
       // Best effort: older kernels lack these; the ops work without them.
       const one = Buffer.alloc(4);
       one.writeInt32LE(1, 0);
