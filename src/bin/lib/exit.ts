@@ -4,12 +4,16 @@
 // every kernel call and file write has returned, nothing is left to flush:
 // the 'exit' listeners run (the loader's code-cache writer during warm-up),
 // then libc's _exit ends the process. Used only when koffi is already
-// loaded; otherwise (VERSION, early errors) the process exits as usual.
+// loaded, and not under a profiler; otherwise (VERSION, early errors) the
+// process exits as usual.
 import { koffiLoaded, libcFunction } from '../../kernel/ffi.js';
+
+/** A profiler writes its file during Node's own exit, which _exit would skip. */
+const profiling = (): boolean => process.execArgv.some((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof') || a.startsWith('--prof'));
 
 export function finishProcess(code: number): void {
   process.exitCode = code;
-  if (!koffiLoaded()) return;
+  if (!koffiLoaded() || profiling()) return;
   process.emit('exit', code);
   libcFunction<(status: number) => void>('void _exit(int)')(code);
 }
