@@ -27,7 +27,11 @@ export function parsePluginId(raw: string | undefined): E2ePluginId {
 
 export const E2E_PLUGIN: E2ePluginId = parsePluginId(process.env.E2E_PLUGIN);
 
-export interface BridgeNetworkParams { name: string; bridge: string; subnet: string; gateway: string }
+export interface BridgeNetworkParams {
+  name: string; bridge: string; subnet: string; gateway: string;
+  /** More fields of the main plugin's config (e.g. podwire's serviceSocket). */
+  mainExtra?: Record<string, unknown>;
+}
 
 /** A bridge network on the plugin under test, with masquerade and a private IPAM dataDir. */
 export function bridgeNetwork(p: BridgeNetworkParams, plugin: E2ePluginId = E2E_PLUGIN): E2eNetwork {
@@ -46,6 +50,7 @@ export function bridgeNetwork(p: BridgeNetworkParams, plugin: E2ePluginId = E2E_
           ipMasq: true,
           hairpinMode: true,
           ipam: { type: chain.ipam, ranges: [[{ subnet: p.subnet, gateway: p.gateway }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+          ...p.mainExtra,
         },
         { type: 'portmap', capabilities: { portMappings: true } },
       ],

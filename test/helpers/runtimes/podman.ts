@@ -24,6 +24,7 @@ export class PodmanHarness implements RuntimeHarness {
     private readonly tmp: string,
     private readonly env: NodeJS.ProcessEnv,
     readonly image: E2eImage,
+    private readonly netDir: string,
   ) {}
 
   /** Temp dir, host netns, private podman config, the conflist, the image imported. */
@@ -33,7 +34,7 @@ export class PodmanHarness implements RuntimeHarness {
     let h: PodmanHarness | undefined;
     try {
       writeFileSync(join(l.netDir, `${network.name}.conflist`), JSON.stringify(network.conflist(l.ipamDataDir), null, 2));
-      const harness = new PodmanHarness(network, l.netns, l.ipamDataDir, l.tmp, writePodmanConf(l.tmp, l.binDir, l.netDir), image);
+      const harness = new PodmanHarness(network, l.netns, l.ipamDataDir, l.tmp, writePodmanConf(l.tmp, l.binDir, l.netDir), image, l.netDir);
       h = harness;
       await importRootfs((args, t) => harness.podman(args, t), image);
       return harness;
@@ -42,6 +43,16 @@ export class PodmanHarness implements RuntimeHarness {
       else discardLayout(l);
       throw e;
     }
+  }
+
+  /** One more CNI network podman can use (`--network <name>`), with the same IPAM data dir. */
+  addNetwork(network: E2eNetwork): void {
+    writeFileSync(join(this.netDir, `${network.name}.conflist`), JSON.stringify(network.conflist(this.ipamDataDir), null, 2));
+  }
+
+  /** The harness's private temp dir (removed by close()). */
+  get tempDir(): string {
+    return this.tmp;
   }
 
   /** podman inside the host netns with our config. */
