@@ -51,8 +51,8 @@ function namespaceId(kind: 'net' | 'mnt'): string {
 }
 
 export async function startCniService(opts: CniServiceOptions): Promise<CniService> {
-  // Taken once at start, while the main thread is in the process's own
-  // namespaces (verbs enter pod namespaces only inside synchronous steps).
+  // Taken once at start, while this thread is in its own namespaces (verbs
+  // enter pod namespaces only inside synchronous steps).
   const own: NamespaceIdentity = { net: namespaceId('net'), mnt: namespaceId('mnt') };
   const stats = { served: 0, refused: 0, inFlight: 0 };
   const running = new Set<Promise<void>>();
@@ -137,7 +137,9 @@ export async function startCniService(opts: CniServiceOptions): Promise<CniServi
       resolve();
     });
   });
-  // It runs privileged verbs for whoever connects: root only.
+  // It runs privileged verbs for whoever connects: root only. (Connecting
+  // needs write permission on the file, which the umask already withholds
+  // from others until this chmod.)
   chmodSync(opts.socketPath, 0o600);
 
   return {
