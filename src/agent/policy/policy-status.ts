@@ -1,5 +1,4 @@
-// The policy section of the agent's /status, and ruleset counts for it.
-import type { PolicyRuleset } from '../../core/policy/ruleset.js';
+// The policy section of the agent's /status.
 import type { PolicySyncKind } from '../events.js';
 
 export interface PolicyStatus {
@@ -27,13 +26,4 @@ export interface PolicyStatus {
   syncs: Record<PolicySyncKind, number>;
   errors: number;
   lastError?: string;
-}
-
-export function rulesetSize(r: PolicyRuleset): { rules: number; elements: number } {
-  let rules = 0;
-  let elements = 0;
-  for (const c of r.chains) rules += c.rules.length;
-  for (const s of r.sets) elements += s.elements.length;
-  for (const m of r.maps) elements += m.entries.length;
-  return { rules, elements };
 }

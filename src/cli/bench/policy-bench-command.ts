@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliIo } from '../io.js';
 import { intOption, runBenchSubcommand } from './subcommand.js';
 import { runPolicyBench } from './policy-bench.js';
+import { AGENT_CHILD_FLAG, serveBenchAgent } from './policy-bench-agent.js';
 import { formatPolicyBenchReport } from './policy-bench-format.js';
 
 export const POLICY_BENCH_USAGE = `Usage:
@@ -15,12 +16,14 @@ export const POLICY_BENCH_USAGE = `Usage:
 Seeds a throwaway file cluster store (under /tmp) with N synthetic pods (one IPv4
 address each, 100 per namespace) and M policies of ten shapes, then in one
 throwaway node netns (pwpb<pid>-node, removed afterwards) measures: the full sync
-(list, build model, compile, render, nft apply) R times; and, through the agent's
-own PolicyController watching the store, C single changes of each kind (pod added,
-label changed, policy added) from the store write to the nft transaction
-returned; and the process RSS. Pods are spread over K nodes; the bench node is
-one of them (K=1: every pod is local, the largest table). Defaults: --pods 10000
---policies 1000 --nodes 1 --changes 30 --rounds 3 --debounce-ms 25 (the agent's).
+(list, build model, compile, render, nft apply) R times; then, through the
+agent's own PolicyController watching the store in an agent process of its own,
+C single changes of each kind (pod added, label changed, policy added) from the
+store write to the nft transaction returned; and the RSS of that agent process
+and of the bench process. Pods are spread over K nodes; the bench node is one of
+them (K=1: every pod is local, the largest table). Defaults: --pods 10000
+--policies 1000 --nodes 1 --changes 30 --rounds 3 --debounce-ms 25 (the agent's:
+the most the controller waits between syncs).
 `;
 
 export interface PolicyBenchDeps {
@@ -68,5 +71,7 @@ async function run(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): P
 
 /** Entry from `podwirectl bench policy`. */
 export async function policyBenchCommand(argv: readonly string[], io: CliIo, deps: PolicyBenchDeps): Promise<number> {
+  // The bench's own agent process (policy-bench-agent.ts); not for users.
+  if (argv.length === 1 && argv[0] === AGENT_CHILD_FLAG) return serveBenchAgent();
   return runBenchSubcommand('policy', POLICY_BENCH_USAGE, io, () => deps.progressDone(), () => run(argv, io, deps));
 }

@@ -1,5 +1,6 @@
 // The text report of `bench policy`: the setup, the full sync stage by stage
-// (median of the rounds), one row per change kind, and the process RSS, in
+// (median of the rounds), one row per change kind, and the RSS of the agent
+// process and of the bench process, in
 // aligned tables. Targets are printed beside the figures, never asserted.
 import { renderTable } from '../table.js';
 import { CHANGE_KINDS, type PolicyBenchReport } from './policy-bench.js';
@@ -25,9 +26,9 @@ export function formatPolicyBenchReport(r: PolicyBenchReport): string {
   });
   const changes = renderTable(['change', 'n', 'p50 ms', 'p99 ms', 'max ms', 'sync p50', 'nft p50'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
   const tail = [
-    `(store write → nft transaction returned, through the agent's PolicyController, debounce ${r.debounceMs} ms included; target p99 < 100 ms)`,
+    `(store write → nft transaction returned, through the agent's PolicyController, its scheduling included (syncs spaced by the last one's duration, at most ${r.debounceMs} ms); target p99 < 100 ms)`,
     `controller: first full sync ${f(r.controllerFirstSyncMs)} ms; syncs full ${r.controller.syncs.full}, incremental ${r.controller.syncs.incremental}, noop ${r.controller.syncs.noop}; errors ${r.controller.errors}`,
-    `RSS: ${f(r.rssMB.now)} MB now, ${f(r.rssMB.peak)} MB peak (target < 200 MB)`,
+    `agent RSS: ${f(r.rssMB.now)} MB now, ${f(r.rssMB.peak)} MB peak (target < 200 MB); bench process: ${f(r.benchRssMB.now)} MB now, ${f(r.benchRssMB.peak)} MB peak`,
     `netns ${r.netns}: ${r.cleanedUp ? 'removed' : 'STILL PRESENT'}`,
   ].join('\n');
   return `${head}\n${full}\nSingle changes\n${changes}${tail}\n`;

@@ -6,11 +6,12 @@
 // 2. Full sync, a few rounds, stage by stage: list from the store, build the
 //    model, compile for the node, render, one nft transaction in the netns.
 // 3. Start the agent's own PolicyController (src/agent/policy) on that store
-//    and netns, and time single changes from the first store write to the
-//    nft transaction that carries them (policy-bench-probe.ts): a pod added
-//    (create + status with its IP), a pod relabeled, a policy added; one at a
-//    time, each waited for. The controller's debounce is included.
-// 4. The process RSS (now and peak).
+//    and netns, in a child process of its own (policy-bench-agent.ts), and
+//    time single changes from the first store write to the nft transaction
+//    that carries them (policy-bench-probe.ts): a pod added (create + status
+//    with its IP), a pod relabeled, a policy added; one at a time, each
+//    waited for. The controller's scheduling (its debounce) is included.
+// 4. The RSS (now and peak) of that agent process, and of the bench process.
 // Everything is removed in a finally block and on SIGINT/SIGTERM.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,15 +19,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FileClusterSource, fileSourceOptions } from '../../agent/cluster/file-source.js';
 import type { ClusterSource } from '../../agent/cluster/cluster-source.js';
-import { createEventBus } from '../../agent/events.js';
-import { PolicyController } from '../../agent/policy/policy-controller.js';
 import { percentile } from '../../core/bench/stats.js';
 import { compilePolicy } from '../../core/policy/compile.js';
 import { buildPolicyModel } from '../../core/policy/model.js';
 import { renderRuleset } from '../../core/policy/render-nft.js';
 import { BenchNetns } from './bench-netns.js';
 import { addedPolicy, benchNamespaces, benchNode, benchPod, benchPolicy, BENCH_POD_CIDR, namespaceCount, relabel, type BenchClusterShape } from './policy-bench-cluster.js';
-import { AppliedTracker, NetnsNftDataplane, trackingSource } from './policy-bench-probe.js';
+import { BenchAgent } from './policy-bench-agent.js';
+import { NetnsNftDataplane } from './policy-bench-probe.js';
 
 export type ChangeKind = 'pod-added' | 'label-changed' | 'policy-added';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['pod-added', 'label-changed', 'policy-added'];
@@ -66,7 +66,10 @@ export interface PolicyBenchReport {
   controllerFirstSyncMs: number;
   changes: Record<ChangeKind, ChangeSummary>;
   controller: { syncs: { full: number; incremental: number; noop: number }; errors: number };
+  /** The agent process (the policy controller on its own). */
   rssMB: { now: number; peak: number };
+  /** The bench process: seeding, full-sync rounds, the changes' store writes. */
+  benchRssMB: { now: number; peak: number };
   /** True when the netns was gone after cleanup. */
   cleanedUp: boolean;
 }
@@ -143,14 +146,15 @@ async function measure(o: PolicyBenchOptions, onInterrupt: (cleanup: () => void)
   const prefix = `pwpb${process.pid.toString(36)}`;
   const netns = new BenchNetns(prefix);
   const storeDir = mkdtempSync(join(tmpdir(), `${prefix}-store-`));
+  let agent: BenchAgent | undefined;
   const cleanup = (): void => {
+    agent?.kill();
     netns.removeAll();
     rmSync(storeDir, { recursive: true, force: true });
   };
   onInterrupt(cleanup);
   const source = new FileClusterSource(fileSourceOptions(storeDir, { historyLimit: 100_000, log: () => undefined }));
   let dataplane: NetnsNftDataplane | undefined;
-  let controller: PolicyController | undefined;
   const nsName = `${prefix}-node`;
   try {
     const nsPath = netns.create('node');
@@ -168,20 +172,9 @@ async function measure(o: PolicyBenchOptions, onInterrupt: (cleanup: () => void)
       rounds.push(last.times);
     }
 
-    o.progress('starting the policy controller');
-    const events = createEventBus();
-    const tracker = new AppliedTracker(events);
-    const errors: string[] = [];
-    controller = new PolicyController({
-      source: trackingSource(source, tracker), dataplane, events,
-      log: (level, message, fields) => { if (level === 'error') errors.push(`${message} ${JSON.stringify(fields ?? {})}`); },
-      node: benchNode, podCidrs: [BENCH_POD_CIDR], localAddresses: () => [],
-      bridge: { sameNodeEnforced: true, note: 'bench: no bridge' },
-      debounceMs: o.debounceMs, now: () => performance.now(), wallClock: () => new Date(),
-    });
-    controller.start();
-    await Promise.race([controller.started, new Promise((_, reject) => setTimeout(() => reject(new Error(`policy controller not synced after 120 s: ${errors.join('; ')}`)), 120_000).unref())]);
-    const controllerFirstSyncMs = tracker.lastSyncMs;
+    o.progress('starting the policy controller (agent process)');
+    const started = await BenchAgent.start({ storeDir, netnsPath: nsPath, node: benchNode, podCidrs: [BENCH_POD_CIDR], debounceMs: o.debounceMs }, 120_000);
+    agent = started.agent;
 
     const labelsNow = new Map<string, Record<string, string>>();
     const changes = {} as Record<ChangeKind, ChangeSummary>;
@@ -193,28 +186,29 @@ async function measure(o: PolicyBenchOptions, onInterrupt: (cleanup: () => void)
         o.progress(`${kind}: ${i + 1}/${o.changes}`);
         const c0 = performance.now();
         const rv = await change(source, o, kind, i, labelsNow);
-        await tracker.waitApplied(rv, 30_000);
+        const applied = await agent.waitApplied(rv, 30_000);
         total.push(ms(c0));
-        sync.push(tracker.lastSyncMs);
-        nft.push(dataplane.lastRunMs);
+        sync.push(applied.syncMs);
+        nft.push(applied.nftMs);
       }
       changes[kind] = summarizeChanges(total, sync, nft);
     }
-    const status = controller.status();
+    const report = await agent.report();
     const mem = process.memoryUsage();
     return {
       pods: o.pods, policies: o.policies, namespaces: namespaceCount(o), nodes: o.nodes, localPods: last?.localPods ?? 0,
       netns: nsName, debounceMs: o.debounceMs, seedSeconds,
       ruleset: last?.ruleset ?? { chains: 0, sets: 0, elements: 0, scriptBytes: 0 },
       fullSync: { rounds, p50: medianTimes(rounds) },
-      controllerFirstSyncMs,
+      controllerFirstSyncMs: started.firstSyncMs,
       changes,
-      controller: { syncs: status.syncs, errors: status.errors },
-      rssMB: { now: mb(mem.rss), peak: mb(process.resourceUsage().maxRSS * 1024) },
+      controller: { syncs: report.syncs, errors: report.errors },
+      rssMB: report.rssMB,
+      benchRssMB: { now: mb(mem.rss), peak: mb(process.resourceUsage().maxRSS * 1024) },
       cleanedUp: false,
     };
   } finally {
-    await controller?.stop();
+    await agent?.stop();
     source.close();
     dataplane?.close();
     cleanup();

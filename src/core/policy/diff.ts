@@ -10,10 +10,11 @@
 //   4. flush + re-add the rules of changed chains; rules of new chains
 //   5. delete chains (no map entry names them any more)
 //   6. delete sets and maps (no rule names them any more)
-// Names are content-addressed (compile-sets.ts), so the same name always has
+// Names are content-addressed (set-specs.ts), so the same name always has
 // the same declaration; if one ever differs (a change of this code between
-// versions), the plan falls back to the full ruleset. Identical objects (what
-// a PolicyCache returns for unchanged parts) are skipped without a look inside.
+// versions), the plan falls back to the full ruleset. Identical objects are
+// skipped without a look inside. (The agent's live table, live-policy.ts,
+// produces the same plans from its own change logs; tests compare the two.)
 import { POLICY_FAMILY, orderChains, sortElements, renderRule, type NftChain, type NftMap, type NftSet, type PolicyRuleset } from './ruleset.js';
 import { mapElement, renderChainDeclaration, renderChainRules, renderElements, renderMapDeclaration, renderRuleset, renderSetDeclaration } from './render-nft.js';
 
@@ -73,7 +74,7 @@ export function diffRulesets(before: PolicyRuleset, after: PolicyRuleset): Polic
       if (s.elements.length > 0) addElements.push({ set: s.name, elements: s.elements });
       continue;
     }
-    // Unchanged sets are the same object when both sides came through one PolicyCache.
+    // The same object on both sides cannot differ.
     if (old === s) continue;
     if (!sameDeclaration(old, s)) return emptyPlan(after.table, after);
     const had = new Set(old.elements);

@@ -2,13 +2,14 @@
 // rest of the cluster: a pod's parsed addresses, named ports and identity;
 // a policy's canonical selectors, parsed ports, ipBlock ranges and the
 // problems of its fields. buildPolicyModel() derives these for every object
-// on every build; with a PolicyCache (policy-cache.ts) it derives them once
-// per object, because an input object never changes (the agent's informers
-// replace an object on every event, they never edit one in place).
+// on every build; the live table (live-policy.ts) once per object, because
+// an input object never changes (the agent's informers replace an object on
+// every event, they never edit one in place).
 // What depends on other objects (which pods a selector peer selects, which
-// policies isolate a pod, positions) is resolved by model.ts on each build.
+// policies isolate a pod, positions) is resolved by model.ts on each build,
+// and kept up to date per change by the live table.
 import { SelectorError, type LabelSelector } from '../cluster/label-selector.js';
-import { ipKey, tryParseIp, type IpAddress } from '../ip/address.js';
+import { compareIp, tryParseIp, type IpAddress } from '../ip/address.js';
 import type { Labels, NetworkPolicyInput, PeerInput, PodInput, PortInput } from './inputs.js';
 import type { IpRange } from './ip-ranges.js';
 import { namedPortsOf, parsePortEntry, type NamedPort, type PortEntry } from './ports.js';
@@ -34,12 +35,14 @@ export interface PodFacts {
 }
 
 export function parseAddresses(texts: readonly (string | undefined)[]): IpAddress[] {
-  const seen = new Map<string, IpAddress>();
-  for (const t of texts) {
-    const ip = t === undefined ? undefined : tryParseIp(t);
-    if (ip) seen.set(ipKey(ip), ip);
-  }
-  return [...seen.values()].sort((a, b) => a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const out: IpAddress[] = [];
+  texts.forEach((t, i) => {
+    // podIP repeats podIPs[0]: parse each text once.
+    if (t === undefined || texts.indexOf(t) < i) return;
+    const ip = tryParseIp(t);
+    if (ip && !out.some((o) => o.family === ip.family && o.value === ip.value)) out.push(ip);
+  });
+  return out.length > 1 ? out.sort(compareIp) : out;
 }
 
 export function podFacts(p: PodInput): PodFacts {
@@ -55,6 +58,29 @@ export function podFacts(p: PodInput): PodFacts {
     hostAddresses: parseAddresses([p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((x) => x.ip)]),
     namedPorts: namedPortsOf(p.spec.containers),
   };
+}
+
+const sameAddresses = (a: readonly IpAddress[], b: readonly IpAddress[]): boolean =>
+  a.length === b.length && a.every((x, i) => x.family === (b[i] as IpAddress).family && x.value === (b[i] as IpAddress).value);
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function sameNamedPorts(a: ReadonlyMap<string, readonly NamedPort[]>, b: ReadonlyMap<string, readonly NamedPort[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, list] of a) {
+    const other = b.get(name);
+    if (!other || other.length !== list.length || list.some((p, i) => p.port !== (other[i] as NamedPort).port || p.protocol !== (other[i] as NamedPort).protocol)) return false;
+  }
+  return true;
+}
+
+/** Whether two facts mean the same to the policy engine (a status update that changed nothing it reads). */
+export function samePodFacts(a: PodFacts, b: PodFacts): boolean {
+  return a.key === b.key && a.terminal === b.terminal && a.hostNetwork === b.hostNetwork && a.node === b.node && sameLabels(a.labels, b.labels)
+    && sameAddresses(a.addresses, b.addresses) && sameAddresses(a.hostAddresses, b.hostAddresses) && sameNamedPorts(a.namedPorts, b.namedPorts);
 }
 
 /** A peer as far as the policy alone decides it; 'selectors' peers get their pods from the model. */

@@ -33,7 +33,6 @@ import { ipKey, type IpAddress, type IpFamily } from '../ip/address.js';
 import type { Labels, PolicyInputs } from './inputs.js';
 import type { IpRange } from './ip-ranges.js';
 import { parseAddresses, podFacts, policyFacts, policyTypesOf, type PeerFacts, type RuleFacts } from './model-facts.js';
-import type { PolicyCache } from './policy-cache.js';
 import type { NamedPort, PortEntry } from './ports.js';
 import { describeSelector, LabelIndex, type Selector } from './selectors.js';
 
@@ -128,20 +127,15 @@ interface NamespaceSlice {
   index?: LabelIndex;
 }
 
-/**
- * Builds the model. Never throws for policy content; see `problems`. With a
- * cache (policy-cache.ts) it reuses what earlier builds derived from the
- * same input objects; the result is the same as without one.
- */
-export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): PolicyModel {
-  cache?.beginBuild();
+/** Builds the model. Never throws for policy content; see `problems`. */
+export function buildPolicyModel(inputs: PolicyInputs): PolicyModel {
   const problems: ModelProblem[] = [];
   const namespaceLabels = new Map<string, Labels>();
   for (const ns of inputs.namespaces) namespaceLabels.set(ns.metadata.name, { ...ns.metadata.labels, [NAMESPACE_NAME_LABEL]: ns.metadata.name });
 
   // Pods: pod-network pods are the selectable ones; hostNetwork pods are node endpoints.
   const ordered = inputs.pods
-    .map((p) => (cache ? cache.podFacts(p) : podFacts(p)))
+    .map(podFacts)
     .filter((f) => !f.terminal)
     .sort((a, b) => byName(a.namespace, b.namespace) || byName(a.name, b.name));
   const nodeAddresses = new Map<string, IpAddress[]>();
@@ -153,7 +147,8 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
     if (!list) nodeAddresses.set(node, (list = []));
     list.push(ip);
   };
-  for (const n of inputs.nodes ?? []) {
+  // By name, so an address two Node objects both claim belongs to the same one whatever the list order.
+  for (const n of [...(inputs.nodes ?? [])].sort((a, b) => byName(a.metadata.name, b.metadata.name))) {
     for (const ip of parseAddresses((n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address))) addNodeAddress(n.metadata.name, ip);
   }
 
@@ -199,7 +194,7 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
     if (!selector || selector.all) return Array.from({ length: slice.count }, (_, k) => slice.start + k);
     if (!slice.index) {
       const labels = pods.slice(slice.start, slice.start + slice.count).map((p) => p.labels);
-      slice.index = cache ? cache.labelIndex(namespace, labels) : new LabelIndex(labels);
+      slice.index = new LabelIndex(labels);
     }
     return slice.index.select(selector).map((k) => slice.start + k);
   };
@@ -217,7 +212,7 @@ export function buildPolicyModel(inputs: PolicyInputs, cache?: PolicyCache): Pol
 
   const policies: PolicyEntry[] = [];
   const orderedPolicies = inputs.policies
-    .map((p) => (cache ? cache.policyFacts(p) : policyFacts(p)))
+    .map(policyFacts)
     .sort((a, b) => byName(a.namespace, b.namespace) || byName(a.name, b.name));
   for (const f of orderedPolicies) {
     const { key, namespace } = f;

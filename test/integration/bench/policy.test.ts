@@ -1,6 +1,7 @@
 // `podwirectl bench policy` at a tiny size: the report's shape and counts,
-// and that its node netns (pwpb<pid>-node) is gone afterwards. Timings are
-// read from the report, never asserted (CI machines vary). Needs root.
+// and that its node netns (pwpb<pid>-node) and its agent process are gone
+// afterwards. Timings are read from the report, never asserted (CI
+// machines vary). Needs root.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ test('bench policy reports full sync, single changes and RSS, and cleans up', ()
     changes: Record<string, { n: number; p50: number; p99: number; max: number; syncP50: number; nftP50: number }>;
     controller: { syncs: Record<string, number>; errors: number };
     rssMB: { now: number; peak: number };
+    benchRssMB: { now: number; peak: number };
   };
   assert.deepEqual([report.pods, report.policies, report.namespaces, report.localPods], [150, 12, 2, 150]);
   assert.ok(report.ruleset.chains > 0 && report.ruleset.sets > 0 && report.ruleset.elements >= 150);
@@ -35,11 +37,14 @@ test('bench policy reports full sync, single changes and RSS, and cleans up', ()
   }
   assert.equal(report.controller.errors, 0);
   assert.ok((report.controller.syncs.incremental ?? 0) >= 9, 'every change went through an incremental sync');
+  // Two processes: the agent (its own RSS) and the bench.
   assert.ok(report.rssMB.now > 0 && report.rssMB.peak >= report.rssMB.now);
+  assert.ok(report.benchRssMB.now > 0 && report.benchRssMB.peak >= report.benchRssMB.now);
   assert.equal(report.cleanedUp, true);
   assert.match(report.netns, /^pwpb[0-9a-z]+-node$/);
   assert.ok(!pwpb().includes(report.netns), `${report.netns} is gone`);
   assert.deepEqual(pwpb(), before);
+  assert.equal(spawnSync('pgrep', ['-f', 'bench policy --agent-child']).status, 1, 'no agent process left');
 });
 
 test('bench policy: text report is an aligned table; bad arguments exit 2', () => {

@@ -5,6 +5,10 @@
 // - a diff script applied on top of a loaded ruleset leaves exactly what a
 //   fresh load of the target leaves (`nft -j list table`, handles dropped,
 //   set elements sorted);
+// - a staged full load (the agent's: built unhooked in small transactions,
+//   swapped in by one) leaves what a one-transaction load leaves, over an
+//   empty node, over a table in force, and over an earlier staged load that
+//   stopped with the staging table in force, and no staging table behind;
 // - real TCP and UDP through a routed "host" namespace with pod namespaces
 //   behind veths: what passes is what evaluate() says, and an address that
 //   is not synced yet is dropped until the diff that adds its pod is applied.
@@ -16,6 +20,8 @@ import { diffRulesets, renderPlan } from '../../../src/core/policy/diff.js';
 import { evaluate } from '../../../src/core/policy/evaluate.js';
 import type { PolicyProtocol } from '../../../src/core/policy/inputs.js';
 import { renderRuleset } from '../../../src/core/policy/render-nft.js';
+import { hookedTables, loadTable } from '../../../src/agent/policy/table-loader.js';
+import { renderHookSwap, renderUnhookedBuild } from '../../../src/core/policy/render-staged.js';
 import { POLICY_TABLE, type PolicyRuleset } from '../../../src/core/policy/ruleset.js';
 import { createNetns, type TestNetns } from '../../helpers/netns.js';
 import { startEchoServer, tcpEcho, udpEcho, type EchoServer } from '../../helpers/echo.js';
@@ -116,6 +122,45 @@ describe('diff scripts applied on a loaded ruleset', () => {
     nftLoad(applied, readFileSync(new URL('mixed-add-policy.diff.nft', FIXTURES), 'utf8'));
     assert.match(listing(applied).text, /comment "egress of pods isolated by z\/c-out"/);
   });
+});
+
+describe('staged full loads', () => {
+  let staged: TestNetns;
+  let fresh: TestNetns;
+  before(() => {
+    staged = createNetns('pwp');
+    fresh = createNetns('pwp');
+  });
+  after(() => {
+    staged.remove();
+    fresh.remove();
+  });
+
+  const limits = { elements: 7, rules: 5 };
+  const run = (script: string): string => staged.exec('nft', ['-f', '-'], script);
+  const tables = (ns: TestNetns): string[] => ns.exec('nft', ['list', 'tables', 'inet']).trim().split('\n').filter((l) => l !== '').sort();
+
+  for (const [label, setup] of [
+    ['an empty node', () => staged.exec('nft', ['flush', 'ruleset'])],
+    ['a table in force', () => nftLoad(staged, renderRuleset(compiled('deny-all')))],
+    ['an earlier load stopped with the staging table in force', () => {
+      staged.exec('nft', ['flush', 'ruleset']);
+      const r = compiled('deny-all');
+      for (const step of renderUnhookedBuild(r, `${POLICY_TABLE}-next`, limits)) run(step);
+      run(renderHookSwap(r, `${POLICY_TABLE}-next`, [POLICY_TABLE]));
+      for (const step of renderUnhookedBuild(r, POLICY_TABLE, limits).slice(0, 2)) run(step);
+    }],
+  ] as const) {
+    test(`over ${label}: the same table as one transaction`, () => {
+      setup();
+      const target = compiled('mixed');
+      loadTable(run, target, limits);
+      nftLoad(fresh, renderRuleset(target));
+      assert.deepEqual(listing(staged), listing(fresh));
+      assert.deepEqual(tables(staged), [`table inet ${POLICY_TABLE}`]);
+      assert.deepEqual([...hookedTables(staged.exec('nft', ['list', 'chains', 'inet']))], [POLICY_TABLE]);
+    });
+  }
 });
 
 describe('real traffic through the compiled table', () => {

@@ -1,6 +1,8 @@
 // Scale smoke test: 10,000 pods in 100 namespaces on 100 nodes, 1,000
 // policies of ten kinds. Reports build, compile, render and diff times with
-// t.diagnostic; asserts only shape (no timing asserts: CI machines vary).
+// t.diagnostic; asserts only shape (no timing asserts: CI machines vary),
+// and that the live table (LivePolicy) holds the from-scratch table at this
+// size too, before and after single changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +12,7 @@ import { evaluate } from '../../../src/core/policy/evaluate.js';
 import type { NetworkPolicyInput, PodInput, PolicyInputs } from '../../../src/core/policy/inputs.js';
 import { buildPolicyModel } from '../../../src/core/policy/model.js';
 import { renderRuleset } from '../../../src/core/policy/render-nft.js';
+import { LivePolicy } from '../../../src/core/policy/live-policy.js';
 
 const NAMESPACES = 100;
 const PODS_PER_NAMESPACE = 100;
@@ -95,4 +98,41 @@ test('N=10000 pods, M=1000 policies: build, compile, render, diff', (t) => {
   t.diagnostic(`compile for one node (${perNode.maps.reduce((n, m) => n + m.entries.length, 0) / 4} local pods): ${nodeMs.toFixed(0)} ms; ${perNode.chains.length} chains, ${perNode.sets.length} sets`);
   t.diagnostic(`compile with every pod local: ${allMs.toFixed(0)} ms; ${all.chains.length} chains, ${all.sets.length} sets, ${elements(all)} elements; render ${renderMs.toFixed(0)} ms, ${(text.length / 1e6).toFixed(1)} MB`);
   t.diagnostic(`one pod relabeled: rebuild ${rebuildMs.toFixed(0)} ms, compile + diff ${diffMs.toFixed(0)} ms, script ${script.split('\n').length - 1} lines`);
+});
+
+test('N=10000, M=1000, every pod local: the live table equals from-scratch compiles through single changes', (t) => {
+  const options = { podCidrs: ['10.1.0.0/16', 'fd00::/112'] };
+  const update = { nodeAddresses: [], podCidrs: options.podCidrs };
+  const live = new LivePolicy({ families: [4, 6] });
+  const feed = (i: PolicyInputs): void => {
+    for (const n of i.namespaces) live.setNamespace(n.metadata.name, n);
+    for (const p of i.policies) live.setPolicy(`${p.metadata.namespace ?? ''}/${p.metadata.name}`, p);
+    for (const p of i.pods) live.setPod(`${p.metadata.namespace ?? ''}/${p.metadata.name}`, p);
+  };
+  const start = inputs();
+  const [, buildMs] = time(() => {
+    feed(start);
+    live.update(update);
+  });
+  assert.deepEqual(live.ruleset(), compilePolicy(buildPolicyModel(start), options));
+  live.commit();
+
+  const labels = { app: 'app9', tier: 'db', version: 'v0' };
+  const relabeled = inputs({ ns: 3, j: 4, labels });
+  const [, relabelMs] = time(() => {
+    live.setPod('ns3/p4', relabeled.pods[3 * 100 + 4]);
+    live.update(update);
+  });
+  const plan = live.plan();
+  assert.deepEqual(live.ruleset(), compilePolicy(buildPolicyModel(relabeled), options));
+  live.commit();
+
+  const added: NetworkPolicyInput = { metadata: { name: 'added', namespace: 'ns5' }, spec: { podSelector: { matchLabels: { tier: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 't2' } } }], ports: [{ port: 7000 }] }] } };
+  const [, policyMs] = time(() => {
+    live.setPolicy('ns5/added', added);
+    live.update(update);
+  });
+  assert.deepEqual(live.ruleset(), compilePolicy(buildPolicyModel({ ...relabeled, policies: [...relabeled.policies, added] }), options));
+
+  t.diagnostic(`live table: build ${buildMs.toFixed(0)} ms; one relabel ${relabelMs.toFixed(1)} ms (plan: ${renderPlan(plan).split('\n').length - 1} lines); one policy added ${policyMs.toFixed(1)} ms`);
 });
