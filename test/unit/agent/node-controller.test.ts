@@ -4,48 +4,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OverlayBackend, Peer, SyncReport } from '../../../src/agent/backends/overlay-backend.js';
-import type { ClusterSource, WatchEvent } from '../../../src/agent/cluster/cluster-source.js';
+import type { ClusterSource } from '../../../src/agent/cluster/cluster-source.js';
 import { gone } from '../../../src/agent/cluster/errors.js';
 import type { Node, Stored } from '../../../src/agent/cluster/types.js';
 import { createEventBus, type AgentEvent } from '../../../src/agent/events.js';
 import { NodeController } from '../../../src/agent/node-controller.js';
 import { parseBlockPool } from '../../../src/core/cluster/pod-cidr.js';
+import { ScriptedWatch } from '../../helpers/scripted-watch.js';
 
-class ScriptedWatch implements AsyncIterable<WatchEvent<Node>> {
-  private readonly queue: Array<WatchEvent<Node> | Error | 'end'> = [];
-  private wake: (() => void) | undefined;
-  push(item: WatchEvent<Node> | Error | 'end'): void {
-    this.queue.push(item);
-    this.wake?.();
-  }
-  stop(): void {
-    this.push('end');
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<Node>> {
-    for (;;) {
-      const item = this.queue.shift();
-      if (item === undefined) {
-        await new Promise<void>((r) => (this.wake = r));
-        continue;
-      }
-      if (item === 'end') return;
-      if (item instanceof Error) throw item;
-      yield item;
-    }
-  }
-}
 
 class ScriptedSource {
   nodes = new Map<string, Stored<Node>>();
   lists = 0;
-  watches: ScriptedWatch[] = [];
+  watches: Array<ScriptedWatch<Node>> = [];
   private rv = 1;
   async list() {
     this.lists++;
     return { items: [...this.nodes.values()], resourceVersion: String(this.rv) };
   }
   watch() {
-    const w = new ScriptedWatch();
+    const w = new ScriptedWatch<Node>();
     this.watches.push(w);
     return w;
   }

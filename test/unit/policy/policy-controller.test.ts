@@ -6,7 +6,7 @@
 // objects; a Gone relist drops what was deleted meanwhile.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterSource, WatchEvent } from '../../../src/agent/cluster/cluster-source.js';
+import type { ClusterSource } from '../../../src/agent/cluster/cluster-source.js';
 import { gone } from '../../../src/agent/cluster/errors.js';
 import type { ClusterObject, KindName, Stored } from '../../../src/agent/cluster/types.js';
 import { createEventBus, type AgentEvent } from '../../../src/agent/events.js';
@@ -17,37 +17,13 @@ import { buildPolicyModel } from '../../../src/core/policy/model.js';
 import type { PolicyRuleset } from '../../../src/core/policy/ruleset.js';
 import { clusterInputs, policy, testPod } from './cluster.js';
 import { SCENARIOS } from './scenarios.js';
+import { ScriptedWatch } from '../../helpers/scripted-watch.js';
 
-type Item = WatchEvent<ClusterObject> | Error | 'end';
-
-class ScriptedWatch {
-  private readonly queue: Item[] = [];
-  private wake: (() => void) | undefined;
-  push(item: Item): void {
-    this.queue.push(item);
-    this.wake?.();
-  }
-  stop(): void {
-    this.push('end');
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<ClusterObject>> {
-    for (;;) {
-      const item = this.queue.shift();
-      if (item === undefined) {
-        await new Promise<void>((r) => (this.wake = r));
-        continue;
-      }
-      if (item === 'end') return;
-      if (item instanceof Error) throw item;
-      yield item;
-    }
-  }
-}
 
 /** Objects by kind and namespace/name; events go to the latest watch of their kind. */
 class ScriptedSource {
   readonly objects = new Map<KindName, Map<string, Stored<ClusterObject>>>();
-  readonly watches = new Map<KindName, ScriptedWatch>();
+  readonly watches = new Map<KindName, ScriptedWatch<ClusterObject>>();
   private rv = 1;
 
   constructor(inputs: PolicyInputs) {
@@ -73,8 +49,8 @@ class ScriptedSource {
     return { items: [...(this.objects.get(kind)?.values() ?? [])], resourceVersion: String(this.rv) };
   }
 
-  watch(kind: KindName): ScriptedWatch {
-    const w = new ScriptedWatch();
+  watch(kind: KindName): ScriptedWatch<ClusterObject> {
+    const w = new ScriptedWatch<ClusterObject>();
     this.watches.set(kind, w);
     return w;
   }
