@@ -5,27 +5,24 @@
 // last two). A pod's own elements are counted, since two pods, or two
 // named-port references, can give the same element.
 import { rangesContain, type IpRange } from './ip-ranges.js';
-import { LiveElements, type ElementDelta } from './live-elements.js';
 import { textOf, valueOf, type LivePod } from './live-pod.js';
 import type { Query, QueryListener, Selection } from './live-selection.js';
-import { acquireQueries, type LiveSet, type SetSource } from './live-set.js';
+import { acquireQueries, CountedSet, type SetSource } from './live-set.js';
 import { resolveNamedPort } from './ports.js';
-import { namedPortElement, type SetDeclaration } from './set-specs.js';
+import { namedPortElement } from './set-specs.js';
 
 /**
  * Counts, per pod, how many of the set's sources hold it (its queries, and
  * "every pod" or "inside an ipBlock"), so a pod two sources hold enters once.
  */
-export class NamedPortsSet implements LiveSet, QueryListener<LivePod> {
-  readonly fixed = false;
-  refs = 0;
-  private readonly elements = new LiveElements();
+export class NamedPortsSet extends CountedSet implements QueryListener<LivePod> {
   private readonly holders = new Map<LivePod, number>();
   private readonly queries: readonly Query<LivePod>[];
   private readonly every: boolean;
   private readonly ranges: readonly IpRange[];
 
   constructor(private readonly source: Extract<SetSource, { kind: 'np' }>, private readonly selection: Selection<LivePod>, everyPod: Iterable<LivePod>) {
+    super(source.spec.name, source.spec.declaration, false);
     this.queries = acquireQueries(selection, source.peers ?? []);
     this.every = source.peers === null;
     this.ranges = (source.peers ?? []).flatMap((p) => (p.kind === 'ipBlock' && p.family === source.family ? p.ranges : []));
@@ -34,14 +31,6 @@ export class NamedPortsSet implements LiveSet, QueryListener<LivePod> {
       for (const p of q.members) this.added(p);
     }
     if (this.global) for (const p of everyPod) if (this.admits(p)) this.added(p);
-  }
-
-  get name(): string {
-    return this.source.spec.name;
-  }
-
-  get declaration(): SetDeclaration {
-    return this.source.spec.declaration;
   }
 
   /** Whether pods outside its queries can belong: no peers (every pod), or ipBlocks. */
@@ -84,27 +73,7 @@ export class NamedPortsSet implements LiveSet, QueryListener<LivePod> {
     }
   }
 
-  get size(): number {
-    return this.elements.size;
-  }
-
-  get dirty(): boolean {
-    return this.elements.dirty;
-  }
-
-  delta(): ElementDelta {
-    return this.elements.delta();
-  }
-
-  sorted(): string[] {
-    return this.elements.sorted();
-  }
-
-  commit(): void {
-    this.elements.commit();
-  }
-
-  dispose(): void {
+  override dispose(): void {
     for (const q of this.queries) {
       q.listeners.delete(this);
       this.selection.release(q);

@@ -36,7 +36,7 @@ export interface LiveSet {
   dispose(): void;
 }
 
-/** Elements counted per source: ipBlocks (fixed), node addresses. */
+/** Elements counted per source: ipBlocks (fixed), node addresses; NamedPortsSet extends it. */
 export class CountedSet implements LiveSet {
   readonly elements = new LiveElements();
   refs = 0;
