@@ -12,12 +12,13 @@
 // requests interleave only between whole steps, exactly as two plugin
 // processes would, and the on-disk state (IPAM leases under flock, tagged nft
 // elements, named links) is the same either way. The socket is root-only.
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { runSkel, type Plugin } from '../cni/skel.js';
 import {
   MAX_REQUEST_BYTES, SERVICE_PROTOCOL, namespaceMismatch, parseRequest, type NamespaceIdentity, type ServiceResponse,
 } from '../cni/service-protocol.js';
+import { threadNamespaces } from '../kernel/netns.js';
 import type { AgentLog } from './log.js';
 import { claimSocketPath, unlinkSocketPath } from './unix-socket-path.js';
 
@@ -44,16 +45,10 @@ export interface CniService {
   close(): Promise<void>;
 }
 
-function namespaceId(kind: 'net' | 'mnt'): string {
-  // thread-self: the service may run on a worker thread, and namespaces are per thread.
-  const st = statSync(`/proc/thread-self/ns/${kind}`);
-  return `${st.dev}:${st.ino}`;
-}
-
 export async function startCniService(opts: CniServiceOptions): Promise<CniService> {
   // Taken once at start, while this thread is in its own namespaces (verbs
   // enter pod namespaces only inside synchronous steps).
-  const own: NamespaceIdentity = { net: namespaceId('net'), mnt: namespaceId('mnt') };
+  const own: NamespaceIdentity = threadNamespaces();
   const stats = { served: 0, refused: 0, inFlight: 0 };
   const running = new Set<Promise<void>>();
   const idle = new Set<Socket>();

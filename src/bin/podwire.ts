@@ -11,8 +11,9 @@ import { callService } from './lib/service-client.js';
 
 const stdin = readStdin();
 const command = process.env.CNI_COMMAND;
-const socket = command !== undefined && command !== 'VERSION' ? serviceSocketOf(stdin.toString('utf8')) : undefined;
-const outcome = socket === undefined ? undefined : callService(socket, process.env, stdin.toString('utf8'));
+const text = command !== undefined && command !== 'VERSION' ? stdin.toString('utf8') : '';
+const socket = text === '' ? undefined : serviceSocketOf(text);
+const outcome = socket === undefined ? undefined : callService(socket, process.env, text);
 
 if (outcome === undefined || 'fallback' in outcome) {
   runPluginMain('podwire', podwirePlugin(kernelDeps()), stdin);

@@ -134,3 +134,17 @@ export function isSameNetns(a: string | NetnsFile, b: string | NetnsFile): boole
 
 /** The calling thread's netns, for isSameNetns and for handing to other namespaces. */
 export const CURRENT_THREAD_NETNS = THREAD_NETNS;
+
+/**
+ * The calling thread's network and mount namespaces as "dev:ino" (per
+ * thread: a worker thread may act in other namespaces than the process).
+ * Two threads with equal identities resolve CNI_NETNS paths alike and act
+ * on the same network (the CNI service's test of its callers).
+ */
+export function threadNamespaces(): { net: string; mnt: string } {
+  const id = (kind: 'net' | 'mnt'): string => {
+    const st = statSync(`/proc/thread-self/ns/${kind}`);
+    return `${st.dev}:${st.ino}`;
+  };
+  return { net: id('net'), mnt: id('mnt') };
+}

@@ -7,24 +7,15 @@
 //   version): it did nothing, same.
 // Once a request is sent, the verb may have run in the service, so a lost
 // answer is an error (code 11, try again), never a second run here.
-import { statSync } from 'node:fs';
 import { CniError, ErrorCode } from '../../cni/errors.js';
-import { buildRequest, parseResponse, type NamespaceIdentity } from '../../cni/service-protocol.js';
+import { buildRequest, parseResponse } from '../../cni/service-protocol.js';
+import { threadNamespaces } from '../../kernel/netns.js';
 import { unixExchange } from '../../kernel/unix-stream.js';
 
 export type ServiceOutcome = { exitCode: number; stdout: string } | { fallback: string };
 
 /** Longer than any verb takes; a runtime's own timeout is usually shorter. */
 const ANSWER_TIMEOUT_MS = 120_000;
-
-function namespaceId(kind: 'net' | 'mnt'): string {
-  const st = statSync(`/proc/thread-self/ns/${kind}`);
-  return `${st.dev}:${st.ino}`;
-}
-
-export function ownNamespaces(): NamespaceIdentity {
-  return { net: namespaceId('net'), mnt: namespaceId('mnt') };
-}
 
 function cniVersionOf(stdin: string): string | undefined {
   try {
@@ -36,7 +27,7 @@ function cniVersionOf(stdin: string): string | undefined {
 }
 
 export function callService(socketPath: string, env: Readonly<Record<string, string | undefined>>, stdin: string): ServiceOutcome {
-  const request = `${JSON.stringify(buildRequest(env, stdin, ownNamespaces()))}\n`;
+  const request = `${JSON.stringify(buildRequest(env, stdin, threadNamespaces()))}\n`;
   try {
     const exchange = unixExchange(socketPath, request, ANSWER_TIMEOUT_MS);
     if ('connectErrno' in exchange) return { fallback: `cannot connect (errno ${exchange.connectErrno})` };
